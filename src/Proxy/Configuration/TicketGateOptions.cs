@@ -1,0 +1,108 @@
+using TicketGate.Workflows.Approvals;
+
+namespace TicketGate.Proxy.Configuration;
+
+/// <summary>Everything `ticketgate serve --config FILE` reads. Built by <c>ConfigurationLoader</c>, validated there.</summary>
+public sealed class TicketGateOptions
+{
+    public required OidcOptions Oidc { get; init; }
+    public required PostgresListenerOptions Postgres { get; init; }
+    public required HttpListenerOptions Http { get; init; }
+    /// <summary>Connection string of TicketGate's own database (requests, audit, later workflows and Hangfire).</summary>
+    public required string StateDatabase { get; init; }
+    public required IReadOnlyDictionary<string, ConnectionDefinition> Connections { get; init; }
+    public required PolicyDefinition Policy { get; init; }
+    public AuditOptions Audit { get; init; } = new();
+}
+
+public sealed class OidcOptions
+{
+    /// <summary>The issuer URL (an Okta org or custom authorization server); discovery is read from {Authority}/.well-known/openid-configuration.</summary>
+    public required string Authority { get; init; }
+    public required string Audience { get; init; }
+    public string GroupsClaim { get; init; } = "groups";
+    /// <summary>Allows an http:// authority (the demo issuer on loopback). Never for production.</summary>
+    public bool RequireHttpsMetadata { get; init; } = true;
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class PostgresListenerOptions
+{
+    public string Address { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 15432;
+    /// <summary>PEM certificate and key for TLS. Required unless <see cref="Insecure"/>.</summary>
+    public string? CertificateFile { get; init; }
+    public string? KeyFile { get; init; }
+    /// <summary>Accepts tokens over plaintext connections. Only for tests and loopback experiments.</summary>
+    public bool Insecure { get; init; }
+    public int MaxMessageBytes { get; init; } = 64 * 1024 * 1024;
+    /// <summary>How long a client has to finish start-up and authentication.</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(15);
+}
+
+public sealed class HttpListenerOptions
+{
+    public string Address { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 15480;
+    /// <summary>The URL people use to reach TicketGate's HTTP side (links in notices and tickets). Defaults to http://Address:Port.</summary>
+    public string? PublicUrl { get; init; }
+}
+
+/// <summary>One upstream database agents may reach, by name. The secret never leaves TicketGate.</summary>
+public sealed class ConnectionDefinition
+{
+    public required string Name { get; init; }
+    public required string Host { get; init; }
+    public int Port { get; init; } = 5432;
+    public required string Database { get; init; }
+    public required string User { get; init; }
+    /// <summary>Reads the upstream password when a session opens (from an environment variable or a file).</summary>
+    public required SecretReference Password { get; init; }
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+    /// <summary>disable, prefer or require: TLS towards the upstream.</summary>
+    public string SslMode { get; init; } = "prefer";
+}
+
+/// <summary>Where a secret lives: an environment variable or a file. The value is read on use, never stored in options or logged.</summary>
+public sealed class SecretReference
+{
+    public string? Environment { get; init; }
+    public string? File { get; init; }
+
+    public override string ToString() => Environment is not null ? $"env:{Environment}" : $"file:{File}";
+}
+
+public sealed class PolicyDefinition
+{
+    public IReadOnlyList<PolicyRuleDefinition> Rules { get; init; } = [];
+    /// <summary>The tier when no rule matches.</summary>
+    public RiskTier DefaultTier { get; init; } = RiskTier.Medium;
+    /// <summary>Functions beyond the built-in list that are safe to call without making a statement opaque.</summary>
+    public IReadOnlyList<string> SafeFunctions { get; init; } = [];
+}
+
+/// <summary>A policy rule: every non-empty matcher must match; the first matching rule for a class decides its tier.</summary>
+public sealed class PolicyRuleDefinition
+{
+    public required string Name { get; init; }
+    /// <summary>Connection name globs ("prod-*").</summary>
+    public IReadOnlyList<string> Connections { get; init; } = [];
+    /// <summary>Connection tags that must all be present with these values (env: prod).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>The identity must be in at least one of these groups.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+    /// <summary>Statement classes: read, write, ddl, privilege, admin, opaque.</summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
+    /// <summary>Table globs ("public.orders", "audit_*", "*.payments").</summary>
+    public IReadOnlyList<string> Tables { get; init; } = [];
+    public required RiskTier Tier { get; init; }
+}
+
+public sealed class AuditOptions
+{
+    /// <summary>Entries waiting for the store at most; past this, low-tier entries are counted as dropped and held ones fail closed.</summary>
+    public int QueueCapacity { get; init; } = 50_000;
+    public int BatchSize { get; init; } = 1_000;
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+}

@@ -1,0 +1,1 @@
+return await TicketGate.Proxy.Cli.TicketGateCli.RunAsync(args);
