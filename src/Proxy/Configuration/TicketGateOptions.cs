@@ -8,10 +8,12 @@ public sealed class TicketGateOptions
     public required OidcOptions Oidc { get; init; }
     public required PostgresListenerOptions Postgres { get; init; }
     public required HttpListenerOptions Http { get; init; }
-    /// <summary>Connection string of TicketGate's own database (requests, audit, later workflows and Hangfire).</summary>
-    public required string StateDatabase { get; init; }
+    /// <summary>TicketGate's own database (requests, audit, later workflows and Hangfire).</summary>
+    public required StateDatabaseOptions StateDatabase { get; init; }
     public required IReadOnlyDictionary<string, ConnectionDefinition> Connections { get; init; }
     public required PolicyDefinition Policy { get; init; }
+    /// <summary>Where the policy came from, for logs: the config file, a policy file's path, or the built-in default.</summary>
+    public string PolicySource { get; init; } = "built-in default policy";
     public AuditOptions Audit { get; init; } = new();
 }
 
@@ -60,17 +62,29 @@ public sealed class ConnectionDefinition
     public required SecretReference Password { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> ApproverGroups { get; init; } = [];
-    /// <summary>disable, prefer or require: TLS towards the upstream.</summary>
+    /// <summary>TLS towards the upstream, as Npgsql names it: disable, allow, prefer, require, verify-ca or verify-full.</summary>
     public string SslMode { get; init; } = "prefer";
 }
 
-/// <summary>Where a secret lives: an environment variable or a file. The value is read on use, never stored in options or logged.</summary>
-public sealed class SecretReference
+/// <summary>
+/// The connection string of TicketGate's own database: either written in the config file (then it must not hold a
+/// password) or kept whole in a secret, because a connection string with a password is a secret itself.
+/// </summary>
+public sealed class StateDatabaseOptions
 {
-    public string? Environment { get; init; }
-    public string? File { get; init; }
+    /// <summary>A connection string without a password (peer, certificate or passfile authentication).</summary>
+    public string? ConnectionString { get; init; }
+    /// <summary>An environment variable or file holding the whole connection string.</summary>
+    public SecretReference? ConnectionStringSecret { get; init; }
 
-    public override string ToString() => Environment is not null ? $"env:{Environment}" : $"file:{File}";
+    /// <summary>The connection string, read from its secret each call. Never log the result.</summary>
+    public string ReadConnectionString() =>
+        ConnectionStringSecret?.Read()
+        ?? ConnectionString
+        ?? throw new InvalidOperationException("The state database has neither a connection string nor a secret holding one.");
+
+    public override string ToString() =>
+        ConnectionStringSecret is not null ? $"connection string from {ConnectionStringSecret}" : "connection string in the config file";
 }
 
 public sealed class PolicyDefinition
