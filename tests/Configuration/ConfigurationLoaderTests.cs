@@ -241,6 +241,17 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.DoesNotContain("inline-s3cret", e.Message);
     }
 
+    [Theory]
+    [InlineData("state_database: Host=db;Password=pasted-s3cret")]
+    [InlineData("state_database:\n  connection_string_env: Host=db;Password=pasted-s3cret")]
+    public void Connection_string_pasted_in_the_wrong_place_is_not_repeated(string stateDatabase)
+    {
+        var yaml = folder.ValidYaml().Replace($"state_database:\n  connection_string_env: {folder.StateDbVariable}", stateDatabase);
+        var e = Fails(yaml);
+        Assert.Contains("state_database", e.Message);
+        Assert.DoesNotContain("pasted-s3cret", e.Message);
+    }
+
     [Fact]
     public void State_database_connection_string_without_a_password_is_kept_as_written()
     {

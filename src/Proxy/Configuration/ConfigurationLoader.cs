@@ -150,7 +150,7 @@ public static partial class ConfigurationLoader
     {
         if (section is null) return null;
         var literal = section.Text("connection_string");
-        var fromEnv = section.Text("connection_string_env");
+        var fromEnv = section.EnvironmentVariable("connection_string_env");
         var fromFile = section.FilePath("connection_string_file", mustExist: false);
         section.RejectUnknownKeys();
 

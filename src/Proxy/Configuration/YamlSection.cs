@@ -292,9 +292,28 @@ internal sealed class YamlSection
         return reference;
     }
 
+    /// <summary>
+    /// The name of an environment variable. A value that isn't a name is not echoed: it is usually the secret
+    /// itself pasted into the wrong place.
+    /// </summary>
+    public string? EnvironmentVariable(string key)
+    {
+        var name = Text(key);
+        if (name is null) return null;
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                Problem(key, "is not an environment variable name (letters, digits and _); give the variable's name, not its value");
+                return null;
+            }
+        }
+        return name;
+    }
+
     private SecretReference? SecretReference()
     {
-        var env = Text("env");
+        var env = EnvironmentVariable("env");
         var file = FilePath("file", mustExist: false);
         if (env is not null && file is not null)
         {
@@ -318,9 +337,10 @@ internal sealed class YamlSection
         }
     }
 
+    // The scalar isn't echoed: a connection string or password written where a mapping belongs must not reach logs.
     private YamlSection? Of(YamlNode value, string path) => value is YamlMappingNode mapping
         ? new YamlSection(mapping, path, Problems, BaseDirectory)
-        : Report(Problems, path, value, $"expected a mapping of keys, found {Describe(value)}");
+        : Report(Problems, path, value, $"expected a mapping of keys, found {(value is YamlScalarNode ? "a single value" : Describe(value))}");
 
     private YamlNode? RawValue(string key)
     {
