@@ -14,11 +14,16 @@ namespace TicketGate.Tests.Fixtures;
 public sealed class PostgresClusterFixture : IAsyncDisposable
 {
     private readonly Lazy<Task<LocalPostgresCluster>> _cluster;
+    private readonly Lazy<Task<LocalPostgresCluster>> _template;
+    private readonly string _templateDirectory;
 
     public PostgresClusterFixture()
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "ticketgate-tests-" + RandomToken());
+        var token = RandomToken();
+        DataDirectory = Path.Combine(Path.GetTempPath(), LeftoverClusters.FolderPrefix + token);
+        _templateDirectory = Path.Combine(Path.GetTempPath(), LeftoverClusters.FolderPrefix + token + "-template");
         _cluster = new Lazy<Task<LocalPostgresCluster>>(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+        _template = new Lazy<Task<LocalPostgresCluster>>(InitializeTemplateAsync, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The cluster's folder under /tmp, deleted at the end of the run.</summary>
@@ -95,23 +100,51 @@ public sealed class PostgresClusterFixture : IAsyncDisposable
 
     public static string UniqueName(string prefix) => prefix + "_" + RandomToken();
 
+    /// <summary>
+    /// Fills <paramref name="folder"/> with an initialized, stopped cluster of its own (superuser password included),
+    /// copied from a template made once per run: far quicker than initdb for tests that need a private cluster.
+    /// </summary>
+    public async Task CopyInitializedClusterAsync(string folder)
+    {
+        var template = await _template.Value;
+        var copy = await ChildProcess.RunAsync("cp", ["-a", "--", template.DataDirectory, folder], TimeSpan.FromSeconds(60));
+        if (copy.ExitCode != 0) throw new InvalidOperationException($"Copying the template cluster to '{folder}' failed: {copy.CombinedOutput}");
+    }
+
     public async ValueTask DisposeAsync()
     {
-        if (!_cluster.IsValueCreated) return;
+        await DisposeStartedAsync(_cluster, DataDirectory);
+        await DisposeStartedAsync(_template, _templateDirectory);
+    }
+
+    private static async Task DisposeStartedAsync(Lazy<Task<LocalPostgresCluster>> lazy, string folder)
+    {
+        if (!lazy.IsValueCreated) return;
         try
         {
-            var cluster = await _cluster.Value;
+            var cluster = await lazy.Value;
             await cluster.DisposeAsync();
         }
         catch (LocalPostgresException)
         {
             // Start failed and every test using the cluster already reported why; there is nothing left to stop.
-            if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private async Task<LocalPostgresCluster> InitializeTemplateAsync()
+    {
+        LeftoverClusters.MarkOwned(_templateDirectory);
+        var template = new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = _templateDirectory, Ephemeral = true });
+        // Copies keep the owner mark, so a killed run's private clusters are swept too.
+        await template.EnsureInitializedAsync().ConfigureAwait(false);
+        return template;
     }
 
     private async Task<LocalPostgresCluster> StartAsync()
     {
+        await LeftoverClusters.SweepAsync().ConfigureAwait(false);
+        LeftoverClusters.MarkOwned(DataDirectory);
         var cluster = new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = DataDirectory, Ephemeral = true });
         try
         {

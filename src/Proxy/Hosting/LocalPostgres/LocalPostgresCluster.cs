@@ -116,8 +116,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            if (_running || (_binaries is not null && File.Exists(_layout.PidFile)))
-                await StopCoreAsync(CancellationToken.None).ConfigureAwait(false);
+            await StopCoreAsync(CancellationToken.None).ConfigureAwait(false);
             if (_options.Ephemeral) _layout.Delete();
         }
         finally
@@ -202,11 +201,10 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_password is not null) return;
-        _binaries ??= await PostgresBinaries.LocateAsync(_options.BinDirectory, cancellationToken).ConfigureAwait(false);
-        _account ??= await ServerAccount.ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var (binaries, account) = await ResolveToolsAsync(cancellationToken).ConfigureAwait(false);
 
         _layout.CreateHome();
-        await _account.EnsureCanReachAsync(_layout.Home, cancellationToken).ConfigureAwait(false);
+        await account.EnsureCanReachAsync(_layout.Home, cancellationToken).ConfigureAwait(false);
 
         if (_layout.HasCluster)
         {
@@ -217,7 +215,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         }
 
         var (password, _) = SecretFile.ReadOrCreate(_layout.PasswordFile);
-        Log.Initializing(_logger, _layout.PgData, _binaries.Directory, _account.Name);
+        Log.Initializing(_logger, _layout.PgData, binaries.Directory, account.Name);
         await RunInitDbAsync(password, cancellationToken).ConfigureAwait(false);
         _password = password;
     }
@@ -333,9 +331,18 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         await _account!.TakeOwnershipAsync([_layout.SettingsFile], recursive: false, cancellationToken).ConfigureAwait(false);
     }
 
+    private async Task<(PostgresBinaries Binaries, ServerAccount Account)> ResolveToolsAsync(CancellationToken cancellationToken)
+    {
+        _binaries ??= await PostgresBinaries.LocateAsync(_options.BinDirectory, cancellationToken).ConfigureAwait(false);
+        _account ??= await ServerAccount.ResolveAsync(cancellationToken).ConfigureAwait(false);
+        return (_binaries, _account);
+    }
+
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
-        if (_binaries is null || _account is null) return;
+        // Without a postmaster.pid no server runs over this folder (ours or one left by an earlier process).
+        if (!_running && !File.Exists(_layout.PidFile)) return;
+        await ResolveToolsAsync(cancellationToken).ConfigureAwait(false);
         var timeoutSeconds = Math.Max(5, (int)_options.CommandTimeout.TotalSeconds - 5);
         var result = await PgCtlAsync(
             ["stop", "-D", _layout.PgData, "-m", "fast", "-w", "-t", timeoutSeconds.ToString(CultureInfo.InvariantCulture), "-s"],
