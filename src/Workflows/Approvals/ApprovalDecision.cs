@@ -47,6 +47,8 @@ public sealed record ApprovalDecision
     public bool ByFallback { get; init; }
     public string? TicketKey { get; init; }
     public DateTimeOffset DecidedAt { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>The hash of the held bytes the decision was made for; the proxy releases only bytes with this hash.</summary>
+    public string? PayloadSha256 { get; init; }
 
     public bool Releases => Status == ApprovalStatus.Approved;
 }

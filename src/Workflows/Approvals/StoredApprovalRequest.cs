@@ -27,6 +27,7 @@ public sealed record StoredApprovalRequest
         ByFallback = ByFallback,
         TicketKey = TicketKey,
         DecidedAt = DecidedAt ?? Request.CreatedAt,
+        PayloadSha256 = Request.PayloadSha256,
     };
 }
 

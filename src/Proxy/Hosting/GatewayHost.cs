@@ -1,0 +1,122 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using TicketGate.Proxy.Api;
+using TicketGate.Proxy.Audit;
+using TicketGate.Proxy.Classification;
+using TicketGate.Proxy.Configuration;
+using TicketGate.Proxy.Identity;
+using TicketGate.Proxy.Policy;
+using TicketGate.Proxy.Postgres;
+using TicketGate.Proxy.Postgres.Tls;
+using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Storage;
+
+namespace TicketGate.Proxy.Hosting;
+
+/// <summary>Composes the gateway: the PostgreSQL listener and the HTTP side (API, request pages, the demo issuer) in one Kestrel server.</summary>
+public static partial class GatewayHost
+{
+    public static WebApplication Build(TicketGateOptions options, DevelopmentIssuer? issuer = null, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], EnvironmentName = Environments.Production });
+        builder.Logging.ClearProviders();
+        if (logging is null) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information);
+        else logging(builder.Logging);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        var certificate = options.Postgres.CertificateFile is { } cert && options.Postgres.KeyFile is { } key
+            ? ListenerCertificate.LoadPem(cert, key)
+            : null;
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Held and pipelined messages are bounded by max_message_bytes, not by Kestrel's request buffer.
+            kestrel.Limits.MaxRequestBufferSize = options.Postgres.MaxMessageBytes + 64L * 1024;
+            kestrel.Listen(Endpoint(options.Http.Address, options.Http.Port), listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(Endpoint(options.Postgres.Address, options.Postgres.Port), listen => listen.UseConnectionHandler<PostgresGateway>());
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        if (issuer is not null) services.AddSingleton(issuer);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(options.StateDatabase.ReadConnectionString())
+        {
+            Name = "ticketgate-state",
+        }.Build());
+        services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(), [new ApprovalMigrations(), new AuditMigrations()]));
+        services.AddSingleton(sp => new ApprovalRequestStore(sp.GetRequiredService<NpgsqlDataSource>(), Holder(options)));
+        services.AddSingleton<DecisionSignals>();
+        services.AddSingleton<IApprovalGate>(sp => new StoredApprovalGate(
+            sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), id => RequestLinks.Page(options, id)));
+        services.AddSingleton<ApprovalDesk>();
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<NpgsqlDataSource>(), options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
+        services.AddSingleton(sp => new AuditReader(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<ITokenValidator>(sp => new TokenValidator(options.Oidc, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
+        services.AddSingleton(_ => new SqlClassifier(options.Policy.SafeFunctions));
+        services.AddSingleton(sp => new ClassificationCache(sp.GetRequiredService<SqlClassifier>()));
+        services.AddSingleton(_ => new PolicyEvaluator(options.Policy));
+        services.AddSingleton(sp => new PostgresGateway(
+            options,
+            sp.GetRequiredService<ITokenValidator>(),
+            sp.GetRequiredService<SqlClassifier>(),
+            sp.GetRequiredService<ClassificationCache>(),
+            sp.GetRequiredService<PolicyEvaluator>(),
+            sp.GetRequiredService<IApprovalGate>(),
+            sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<ILogger<PostgresGateway>>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            certificate));
+        // Order matters: the schema exists before the audit writer or any session touches it.
+        services.AddHostedService<StateStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        services.AddProblemDetails();
+
+        var app = builder.Build();
+        if (issuer is not null) app.MapDevelopmentIssuer(issuer);
+        app.MapTicketGateApi();
+        return app;
+    }
+
+    /// <summary>This instance's name on the requests it holds (see <see cref="ApprovalRequestStore"/>): host and PostgreSQL listener.</summary>
+    private static string Holder(TicketGateOptions options) => $"{Environment.MachineName}:{options.Postgres.Port}";
+
+    private static System.Net.IPEndPoint Endpoint(string address, int port) =>
+        new(address is "*" or "0.0.0.0" ? System.Net.IPAddress.Any : address == "::" ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Parse(address), port);
+
+    /// <summary>Migrates the state database and withdraws requests an earlier run of this instance left pending.</summary>
+    private sealed partial class StateStartup(StateDatabase database, ApprovalRequestStore store, ILogger<StateStartup> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var applied = await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            if (applied.Count > 0) LogMigrated(logger, string.Join(", ", applied));
+            var orphans = await store.WithdrawOrphansAsync("TicketGate restarted while the command was held", cancellationToken).ConfigureAwait(false);
+            if (orphans.Count > 0) LogOrphans(logger, orphans.Count);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(200, LogLevel.Information, "State database migrated: {Migrations}")]
+        private static partial void LogMigrated(ILogger logger, string migrations);
+
+        [LoggerMessage(201, LogLevel.Warning, "Withdrew {Count} requests held by an earlier run of this instance")]
+        private static partial void LogOrphans(ILogger logger, int count);
+    }
+}
+
+/// <summary>Links to TicketGate's pages, as people reach them.</summary>
+public static class RequestLinks
+{
+    public static string BaseUrl(TicketGateOptions options) =>
+        (options.Http.PublicUrl ?? $"http://{(options.Http.Address is "0.0.0.0" or "*" or "::" ? "127.0.0.1" : options.Http.Address)}:{options.Http.Port}").TrimEnd('/');
+
+    public static string Page(TicketGateOptions options, Guid requestId) => $"{BaseUrl(options)}/requests/{requestId}";
+}
