@@ -89,6 +89,7 @@ internal sealed class ParseTreeWalker
     {
         if (!StatementKinds.IsStatement(name))
         {
+            if (name == "CommonTableExpr" && OptionalString(body, "ctename") is { } cte) facts.AddCommonTableExpression(cte);
             if (name == "AlterTableCmd" && OptionalString(body, "subtype") is { } subtype && AccessSubcommands.Contains(subtype))
                 facts.Add(StatementClass.Privilege & mask, "changes who may access the table");
             WalkObject(body, facts, mask);
