@@ -33,6 +33,12 @@ public class SmugglingTests
     [InlineData("SELECT ARRAY[my_func()]", StatementClass.Opaque)]
     [InlineData("DECLARE c CURSOR FOR SELECT * FROM t FOR UPDATE", StatementClass.Write)]
     [InlineData("EXPLAIN SELECT my_immutable_side_effect()", StatementClass.Opaque)]
+    [InlineData("SET standard_conforming_strings = off", StatementClass.Admin)]
+    [InlineData("SET standard_conforming_strings TO 0", StatementClass.Admin)]
+    [InlineData("SELECT set_config('standard_conforming_strings', 'off', false)", StatementClass.Admin)]
+    [InlineData("SET NAMES 'SJIS'", StatementClass.Admin)]
+    [InlineData("SET client_encoding = 'BIG5'", StatementClass.Admin)]
+    [InlineData("SELECT pg_catalog.set_config('client_encoding', 'GBK', true)", StatementClass.Admin)]
     [InlineData("SELECT 1 \u0000; DELETE FROM t", StatementClass.Opaque)]
     [InlineData("SELECT 1; DELETE FROM t WHERE '", StatementClass.Opaque)]
     public void Risky_text_is_not_read_only(string sql, StatementClass expectedAmong)
@@ -60,6 +66,16 @@ public class SmugglingTests
         Assert.Equal("SelectStmt", statement.Kind);
         Assert.Equal(StatementClass.Read, statement.Classes);
     }
+
+    [Theory]
+    [InlineData("SET standard_conforming_strings = on")]
+    [InlineData("SET client_encoding = 'UTF8'")]
+    [InlineData("SET NAMES 'utf-8'")]
+    [InlineData("SET client_encoding TO DEFAULT")]
+    [InlineData("RESET standard_conforming_strings")]
+    [InlineData("SELECT set_config('client_encoding', 'UTF8', false)")]
+    public void Settings_that_keep_sql_read_as_the_classifier_reads_it_are_read(string sql) =>
+        Assert.Equal(StatementClass.Read, Classifier.Classify(sql).Classes);
 
     [Fact]
     public void Nested_block_comment_is_one_comment_as_in_postgresql()
