@@ -145,6 +145,19 @@ public class StatementDetailsTests
         Assert.Equal(StatementClass.Admin, classifier.Classify("SELECT pg_terminate_backend(1)").Classes.Primary());
     }
 
+    [Theory]
+    [InlineData(200)]
+    [InlineData(5_000)]
+    [InlineData(200_000)]
+    public void Deep_nesting_is_classified_or_held_never_crashes(int depth)
+    {
+        var sql = "SELECT " + string.Concat(Enumerable.Repeat("abs(", depth)) + "pg_reload_conf()::int" + new string(')', depth);
+
+        var classification = Classifier.Classify(sql);
+
+        Assert.Equal(classification.Parsed ? StatementClass.Read | StatementClass.Admin : StatementClass.Opaque, classification.Classes);
+    }
+
     [Fact]
     public void Deeply_nested_expression_is_classified()
     {
