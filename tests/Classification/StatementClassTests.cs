@@ -85,6 +85,9 @@ public class StatementClassTests
     [InlineData("PREPARE p AS DELETE FROM orders", R | W)]
     [InlineData("EXPLAIN ANALYZE DELETE FROM orders", R | W)]
     [InlineData("EXPLAIN (ANALYZE, BUFFERS) UPDATE orders SET amount = 1", R | W)]
+    [InlineData("EXPLAIN ANALYSE DELETE FROM orders", R | W)]
+    [InlineData("EXPLAIN (ANALYSE on) DELETE FROM orders", R | W)]
+    [InlineData("EXPLAIN (ANALYZE 1) DELETE FROM orders", R | W)]
     [InlineData("COPY (DELETE FROM orders RETURNING *) TO STDOUT", R | W)]
     public void Writes_carry_write(string sql, StatementClass expected) => AssertClasses(sql, expected);
 

@@ -160,6 +160,22 @@ internal static class BuiltinFunctions
         return false;
     }
 
+    /// <summary>
+    /// Whether giving <paramref name="setting"/> this value (null: not a constant string) would make the server read
+    /// later SQL differently from how TicketGate's parser (UTF-8, standard-conforming strings) reads it, which would let
+    /// a later statement hide inside what looks like a string literal.
+    /// </summary>
+    public static bool ChangesHowSqlIsRead(string setting, string? value)
+    {
+        if (setting.Equals("standard_conforming_strings", StringComparison.OrdinalIgnoreCase))
+            return !(value is not null && (value.Equals("on", StringComparison.OrdinalIgnoreCase)
+                || value.Equals("true", StringComparison.OrdinalIgnoreCase)));
+        if (setting.Equals("client_encoding", StringComparison.OrdinalIgnoreCase))
+            return !(value is not null && (value.Replace("-", "").Replace("_", "").Equals("utf8", StringComparison.OrdinalIgnoreCase)
+                || value.Equals("unicode", StringComparison.OrdinalIgnoreCase)));
+        return false;
+    }
+
     /// <summary>set_config changes the session's identity when it targets these settings (their names are case-insensitive).</summary>
     public static bool IsIdentitySetting(string setting) =>
         setting.Equals("role", StringComparison.OrdinalIgnoreCase)

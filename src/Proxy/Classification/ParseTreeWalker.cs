@@ -89,6 +89,7 @@ internal sealed class ParseTreeWalker
     {
         if (!StatementKinds.IsStatement(name))
         {
+            if (name == "CommonTableExpr" && OptionalString(body, "ctename") is { } cte) facts.AddCommonTableExpression(cte);
             if (name == "AlterTableCmd" && OptionalString(body, "subtype") is { } subtype && AccessSubcommands.Contains(subtype))
                 facts.Add(StatementClass.Privilege & mask, "changes who may access the table");
             WalkObject(body, facts, mask);
@@ -114,9 +115,7 @@ internal sealed class ParseTreeWalker
                     facts.Add(StatementClass.Write & mask, "locks rows (FOR UPDATE/SHARE)");
                 break;
             case "VariableSetStmt":
-                if (OptionalString(body, "kind") != "VAR_RESET_ALL" && OptionalString(body, "name") is { } setting
-                    && BuiltinFunctions.IsIdentitySetting(setting))
-                    facts.Add(StatementClass.Admin & mask, "changes the session's role");
+                OnSet(body, facts, mask);
                 break;
             case "CopyStmt":
                 OnCopy(body, facts, mask);
@@ -176,6 +175,16 @@ internal sealed class ParseTreeWalker
         return true;
     }
 
+    private static void OnSet(JsonElement body, StatementFacts facts, StatementClass mask)
+    {
+        var kind = OptionalString(body, "kind");
+        if (kind == "VAR_RESET_ALL" || OptionalString(body, "name") is not { } setting) return;
+        if (BuiltinFunctions.IsIdentitySetting(setting))
+            facts.Add(StatementClass.Admin & mask, "changes the session's role");
+        else if (kind == "VAR_SET_VALUE" && BuiltinFunctions.ChangesHowSqlIsRead(setting, ConstantArgument(body, 0)))
+            facts.Add(StatementClass.Admin & mask, $"changes how the server reads later SQL ({setting})");
+    }
+
     private static void OnCopy(JsonElement body, StatementFacts facts, StatementClass mask)
     {
         var from = body.TryGetProperty("is_from", out var isFrom) && isFrom.ValueKind == JsonValueKind.True;
@@ -229,13 +238,18 @@ internal sealed class ParseTreeWalker
     }
 
     // set_config('role', ...) switches identity like SET ROLE; a setting name computed at run time could be anything.
-    private static bool SetsOrdinarySetting(JsonElement call)
+    private static bool SetsOrdinarySetting(JsonElement call) =>
+        ConstantArgument(call, 0) is { } setting && !BuiltinFunctions.IsIdentitySetting(setting)
+        && !BuiltinFunctions.ChangesHowSqlIsRead(setting, ConstantArgument(call, 1));
+
+    /// <summary>The string constant at position <paramref name="index"/> of a node's "args", or null when it isn't one.</summary>
+    private static string? ConstantArgument(JsonElement node, int index)
     {
-        if (!call.TryGetProperty("args", out var args) || args.GetArrayLength() == 0) return false;
-        var first = args[0];
-        if (!first.TryGetProperty("A_Const", out var constant) || !constant.TryGetProperty("sval", out var sval)) return false;
-        var setting = OptionalString(sval, "sval");
-        return setting is not null && !BuiltinFunctions.IsIdentitySetting(setting);
+        if (!node.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array || args.GetArrayLength() <= index)
+            return null;
+        return args[index].TryGetProperty("A_Const", out var constant) && constant.TryGetProperty("sval", out var sval)
+            ? OptionalString(sval, "sval")
+            : null;
     }
 
     internal static List<string> StringItems(JsonElement items)

@@ -81,14 +81,28 @@ public sealed class SqlClassifier
         var statements = new List<ClassifiedStatement>();
         if (spans is not null)
         {
+            // The scanner split skips statements it can't make sense of (such as one starting "SELEC"),
+            // so the gaps between its statements are shown too: no text may vanish from review.
+            var covered = 0;
             foreach (var span in spans)
             {
-                var text = TextAt(utf8Sql, span);
-                if (text.Length > 0) statements.Add(UnparsedStatement(text, error));
+                var end = span.Length <= 0 ? utf8Sql.Length : span.Location + span.Length;
+                AddUnparsed(statements, utf8Sql, covered, span.Location, error);
+                AddUnparsed(statements, utf8Sql, span.Location, end, error);
+                covered = Math.Max(covered, end);
             }
+            AddUnparsed(statements, utf8Sql, covered, utf8Sql.Length, error);
         }
         if (statements.Count == 0) statements.Add(UnparsedStatement(Encoding.UTF8.GetString(utf8Sql).Trim(), error));
         return new SqlClassification { Statements = statements, ParseError = error, Classes = StatementClass.Opaque };
+    }
+
+    private static void AddUnparsed(List<ClassifiedStatement> statements, ReadOnlySpan<byte> utf8Sql, int start, int end, string error)
+    {
+        start = Math.Clamp(start, 0, utf8Sql.Length);
+        end = Math.Clamp(end, start, utf8Sql.Length);
+        var text = Encoding.UTF8.GetString(utf8Sql[start..end]).Trim().Trim(';').Trim();
+        if (text.Length > 0) statements.Add(UnparsedStatement(text, error));
     }
 
     private static ClassifiedStatement UnparsedStatement(string text, string error) => new()

@@ -7,6 +7,7 @@ internal sealed class StatementFacts(StatementClass kindClasses)
     private readonly List<string> tables = [];
     private readonly List<string> functions = [];
     private List<string>? notes;
+    private List<string>? cteNames;
 
     public StatementClass Classes { get; private set; } = kindClasses;
 
@@ -30,16 +31,23 @@ internal sealed class StatementFacts(StatementClass kindClasses)
 
     public void AddFunction(string name) => AddOnce(functions, name);
 
-    public ClassifiedStatement ToStatement(string text, string kind) => new()
+    /// <summary>A WITH query's name; references to it are not tables.</summary>
+    public void AddCommonTableExpression(string name) => AddOnce(cteNames ??= [], name);
+
+    public ClassifiedStatement ToStatement(string text, string kind)
     {
-        Text = text,
-        // A statement always carries a class; one the walk couldn't place is held as opaque.
-        Classes = Classes == StatementClass.None ? StatementClass.Opaque : Classes,
-        Tables = tables,
-        Functions = functions,
-        Kind = kind,
-        Note = notes is null ? null : string.Join("; ", notes),
-    };
+        if (cteNames is not null) tables.RemoveAll(cteNames.Contains);
+        return new ClassifiedStatement
+        {
+            Text = text,
+            // A statement always carries a class; one the walk couldn't place is held as opaque.
+            Classes = Classes == StatementClass.None ? StatementClass.Opaque : Classes,
+            Tables = tables,
+            Functions = functions,
+            Kind = kind,
+            Note = notes is null ? null : string.Join("; ", notes),
+        };
+    }
 
     private static void AddOnce(List<string> list, string value)
     {
