@@ -25,6 +25,8 @@ public static partial class GatewayHost
 {
     public static WebApplication Build(TicketGateOptions options, DevelopmentIssuer? issuer = null, Action<ILoggingBuilder>? logging = null)
     {
+        // Fail at start-up, not on the first statement, when the PostgreSQL parser library is missing.
+        TicketGate.Proxy.Classification.Parsing.PgQueryLibrary.EnsureLoaded();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         if (logging is null) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information);

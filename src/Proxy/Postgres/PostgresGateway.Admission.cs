@@ -21,6 +21,14 @@ internal sealed partial class PostgresGateway
         "client_min_messages",
     };
 
+    // Client encodings whose multibyte characters can contain the bytes of a quote or backslash: with one of these the server
+    // would read a statement differently from the classifier's parser (PostgreSQL refuses them as server encodings for that reason).
+    private static readonly HashSet<string> UnsafeClientEncodings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SJIS", "SHIFTJIS", "SHIFTJIS2004", "MSKANJI", "WIN932", "CP932", "BIG5", "WIN950", "CP950", "GBK", "WIN936", "CP936",
+        "UHC", "WIN949", "CP949", "GB18030", "JOHAB",
+    };
+
     // A password message carrying a 16 KiB token with some slack; anything longer is not a token.
     private const int MaxPasswordMessage = 20 * 1024;
 
@@ -62,9 +70,10 @@ internal sealed partial class PostgresGateway
                 }
                 continue;
             }
-            if (!ForwardedSettings.Contains(name))
+            var refused = RefusedSetting(name, value);
+            if (refused is not null)
             {
-                await FatalAsync(transport, SqlState.InsufficientPrivilege, $"start-up parameter \"{name}\" is not allowed through TicketGate").ConfigureAwait(false);
+                await FatalAsync(transport, SqlState.InsufficientPrivilege, refused).ConfigureAwait(false);
                 return null;
             }
             forwarded.Add(new(name, value));
@@ -151,8 +160,26 @@ internal sealed partial class PostgresGateway
             var eq = setting.IndexOf('=');
             if (eq <= 0) return $"start-up option \"{setting}\" is malformed";
             var name = setting[..eq].Replace('-', '_');
-            if (!ForwardedSettings.Contains(name)) return $"start-up option \"{name}\" is not allowed through TicketGate";
-            forwarded.Add(new(name, setting[(eq + 1)..]));
+            var value = setting[(eq + 1)..];
+            var refused = RefusedSetting(name, value);
+            if (refused is not null) return refused;
+            forwarded.Add(new(name, value));
+        }
+        return null;
+    }
+
+    /// <summary>Why a start-up setting may not pass, or null when it may.</summary>
+    private static string? RefusedSetting(string name, string value)
+    {
+        if (!ForwardedSettings.Contains(name)) return $"start-up parameter \"{name}\" is not allowed through TicketGate";
+        if (name.Equals("standard_conforming_strings", StringComparison.OrdinalIgnoreCase)
+            && !(value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1"))
+        {
+            return "standard_conforming_strings must stay on through TicketGate: with it off the server reads string literals differently from TicketGate's parser";
+        }
+        if (name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && UnsafeClientEncodings.Contains(value.Replace("_", "").Replace("-", "")))
+        {
+            return $"client_encoding {value} is not allowed through TicketGate: its multibyte characters can hide quotes from the statement parser; use UTF8";
         }
         return null;
     }
