@@ -88,8 +88,9 @@ public sealed partial class TokenValidator : ITokenValidator, IDisposable
         {
             jwt = new JsonWebToken(token);
         }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException)
+        catch (Exception)
         {
+            // Whatever the parser objects to in untrusted input, the answer is the same and must not end the connection.
             return TokenValidationOutcome.Rejected(TokenFailure.Malformed, TokenRejections.NotAJwt);
         }
 
