@@ -17,6 +17,7 @@ public sealed class IssuerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _keyRequests;
     private int _discoveryRequests;
+    private volatile string? _frozenKeys;
 
     private readonly bool _ownsDirectory;
 
@@ -37,7 +38,8 @@ public sealed class IssuerHost : IAsyncDisposable
     public int DiscoveryRequests => Volatile.Read(ref _discoveryRequests);
 
     /// <summary>Starts on a free port, or on <paramref name="port"/> when a test needs a known address.</summary>
-    public static async Task<IssuerHost> StartAsync(int? port = null, string? dataDirectory = null, Action<WebApplication>? mapMore = null)
+    /// <param name="mapMore">Adds endpoints of the test's own, given the app and its base URL.</param>
+    public static async Task<IssuerHost> StartAsync(int? port = null, string? dataDirectory = null, Action<WebApplication, string>? mapMore = null)
     {
         var ownsDirectory = dataDirectory is null;
         dataDirectory ??= TemporaryDirectory();
@@ -53,7 +55,7 @@ public sealed class IssuerHost : IAsyncDisposable
             var host = new IssuerHost(app, issuer, dataDirectory, chosen, ownsDirectory);
             app.Use(host.Count);
             app.MapDevelopmentIssuer(issuer);
-            mapMore?.Invoke(app);
+            mapMore?.Invoke(app, $"http://127.0.0.1:{chosen}");
             try
             {
                 await app.StartAsync(TestContext.Current.CancellationToken);
@@ -103,10 +105,23 @@ public sealed class IssuerHost : IAsyncDisposable
         return path;
     }
 
+    /// <summary>Keeps serving the keys published now, as an issuer whose new key has not propagated yet.</summary>
+    public void FreezeKeys() => _frozenKeys = Issuer.JwksJson;
+
+    public void ThawKeys() => _frozenKeys = null;
+
     private Task Count(HttpContext context, RequestDelegate next)
     {
         var path = context.Request.Path.Value ?? "";
-        if (path.EndsWith("/keys", StringComparison.Ordinal)) Interlocked.Increment(ref _keyRequests);
+        if (path.EndsWith("/keys", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _keyRequests);
+            if (_frozenKeys is { } frozen)
+            {
+                context.Response.ContentType = "application/json";
+                return context.Response.WriteAsync(frozen, context.RequestAborted);
+            }
+        }
         else if (path.EndsWith("/openid-configuration", StringComparison.Ordinal)) Interlocked.Increment(ref _discoveryRequests);
         return next(context);
     }

@@ -38,8 +38,9 @@ internal sealed class IssuerMetadata : IDisposable
             ? ConfigurationManager<OpenIdConnectConfiguration>.MinimumRefreshInterval
             : options.MinimumKeyRefreshInterval;
 
+        // Pooled connections are recycled so a moved issuer (Okta changes addresses) is followed.
         _http = options.MetadataHandler is null
-            ? new HttpClient()
+            ? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             : new HttpClient(options.MetadataHandler, disposeHandler: false);
         _http.Timeout = _requestTimeout;
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("TicketGate");
@@ -75,7 +76,7 @@ internal sealed class IssuerMetadata : IDisposable
         {
             if (_forcedRefresh is null)
             {
-                if (_time.GetUtcNow() - _lastForcedRefresh < _minimumRefreshInterval) return (_known ?? stale, false);
+                if (_time.GetUtcNow() - _lastForcedRefresh < _minimumRefreshInterval) return (stale, false);
                 _manager.RequestRefresh();
                 // Taken after RequestRefresh so our throttle never opens before the manager's own one does.
                 _lastForcedRefresh = _time.GetUtcNow();

@@ -46,6 +46,14 @@ public sealed partial class TokenValidator : ITokenValidator, IDisposable
         options ??= new TokenValidatorOptions();
 
         _authority = NormaliseIssuer(oidc.Authority);
+        if (!Uri.TryCreate(_authority, UriKind.Absolute, out var authorityUri) || (authorityUri.Scheme != Uri.UriSchemeHttps && authorityUri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException($"oidc.authority '{oidc.Authority}' is not an absolute https URL such as https://example.okta.com/oauth2/default", nameof(oidc));
+        }
+        if (oidc.RequireHttpsMetadata && authorityUri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ArgumentException($"oidc.authority '{oidc.Authority}' is not https; use the issuer's https URL, or set oidc.requireHttpsMetadata to false for the loopback demo issuer only", nameof(oidc));
+        }
         _audience = oidc.Audience;
         _groupsClaim = string.IsNullOrWhiteSpace(oidc.GroupsClaim) ? "groups" : oidc.GroupsClaim;
         _clockSkew = oidc.ClockSkew < TimeSpan.Zero ? TimeSpan.Zero : oidc.ClockSkew > MaxClockSkew ? MaxClockSkew : oidc.ClockSkew;
@@ -80,8 +88,9 @@ public sealed partial class TokenValidator : ITokenValidator, IDisposable
         {
             jwt = new JsonWebToken(token);
         }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException)
+        catch (Exception)
         {
+            // Whatever the parser objects to in untrusted input, the answer is the same and must not end the connection.
             return TokenValidationOutcome.Rejected(TokenFailure.Malformed, TokenRejections.NotAJwt);
         }
 
@@ -102,6 +111,8 @@ public sealed partial class TokenValidator : ITokenValidator, IDisposable
             return TokenValidationOutcome.Rejected(TokenFailure.IssuerUnreachable, _rejections.IssuerUnreachable(ex.Reason));
         }
 
+        if (snapshot.IssuerMismatch is { } mismatch) return TokenValidationOutcome.Rejected(TokenFailure.WrongIssuer, mismatch);
+
         var kid = jwt.Kid;
         if (kid.Length > 0 && !snapshot.Publishes(kid))
         {
@@ -114,8 +125,6 @@ public sealed partial class TokenValidator : ITokenValidator, IDisposable
                 return TokenValidationOutcome.Rejected(TokenFailure.UnknownSigningKey, TokenRejections.UnknownKey(kid));
             }
         }
-
-        if (snapshot.IssuerMismatch is { } mismatch) return TokenValidationOutcome.Rejected(TokenFailure.WrongIssuer, mismatch);
 
         var result = await _handler.ValidateTokenAsync(jwt, snapshot.Parameters).ConfigureAwait(false);
         if (!result.IsValid) return _rejections.From(result.Exception, jwt);
