@@ -27,7 +27,9 @@ internal static class LeftoverClusters
             {
                 await using var leftover = new LocalPostgresCluster(new LocalPostgresOptions
                 {
-                    DataDirectory = folder, Ephemeral = true, CommandTimeout = TimeSpan.FromSeconds(20),
+                    DataDirectory = folder,
+                    Ephemeral = true,
+                    CommandTimeout = TimeSpan.FromSeconds(20),
                 });
                 await leftover.StopAsync();
             }

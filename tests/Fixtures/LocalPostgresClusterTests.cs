@@ -18,9 +18,7 @@ public sealed class LocalPostgresClusterTests(PostgresClusterFixture postgres) :
     public async Task Server_runs_under_the_postgres_account_when_started_by_root()
     {
         var cluster = await postgres.ClusterAsync();
-        var serverPid = int.Parse(File.ReadLines(Path.Combine(cluster.PgDataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
-
-        var serverUid = ProcessOwner(serverPid);
+        var serverUid = ProcessOwner(PostmasterPid(cluster));
 
         var expected = Environment.UserName == "root" ? await UserIdAsync("postgres") : await UserIdAsync(Environment.UserName);
         Assert.Equal(expected, serverUid);
@@ -77,8 +75,7 @@ public sealed class LocalPostgresClusterTests(PostgresClusterFixture postgres) :
         var crashed = Track(new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = _folder }));
         await crashed.StartAsync(cancellationToken: Cancellation);
         await ExecuteAsync(crashed, "CREATE TABLE survivor (v int); INSERT INTO survivor VALUES (42)");
-        var postmaster = int.Parse(File.ReadLines(Path.Combine(crashed.PgDataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
-        await KillAndWaitAsync(postmaster);
+        await KillAndWaitAsync(PostmasterPid(crashed));
         Assert.True(File.Exists(Path.Combine(crashed.PgDataDirectory, "postmaster.pid")), "a killed server leaves its postmaster.pid behind");
 
         var restarted = Track(new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = _folder, Ephemeral = true }));
@@ -88,21 +85,24 @@ public sealed class LocalPostgresClusterTests(PostgresClusterFixture postgres) :
     }
 
     [Fact]
-    public async Task Start_succeeds_when_postmaster_pid_names_an_unrelated_live_process()
+    public async Task Start_ignores_a_postmaster_pid_naming_another_clusters_server()
     {
         await postgres.CopyInitializedClusterAsync(_folder);
         var cluster = Track(new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = _folder, Ephemeral = true }));
         await cluster.StartAsync(cancellationToken: Cancellation);
         var pidFile = Path.Combine(cluster.PgDataDirectory, "postmaster.pid");
-        var lines = File.ReadAllLines(pidFile);
+        var lines = await File.ReadAllLinesAsync(pidFile, Cancellation);
         await cluster.StopAsync(Cancellation);
-        lines[0] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        File.WriteAllLines(pidFile, lines);
+        // As after a crash whose process id was reused: the id is alive, and even a PostgreSQL server, but not ours.
+        var shared = await postgres.ClusterAsync();
+        lines[0] = PostmasterPid(shared).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await File.WriteAllLinesAsync(pidFile, lines, Cancellation);
 
         var again = Track(new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = _folder, Ephemeral = true }));
         await again.StartAsync(cancellationToken: Cancellation);
 
-        Assert.Equal(1, await ScalarAsync(again, "SELECT 1"));
+        Assert.NotEqual(shared.Port, again.Port);
+        Assert.Equal(_folder + "/pgdata", await ScalarAsync(again, "SELECT current_setting('data_directory')"));
     }
 
     [Fact]
@@ -197,6 +197,9 @@ public sealed class LocalPostgresClusterTests(PostgresClusterFixture postgres) :
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync(Cancellation);
     }
+
+    private static int PostmasterPid(LocalPostgresCluster cluster) =>
+        int.Parse(File.ReadLines(Path.Combine(cluster.PgDataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
 
     private static int ProcessOwner(int pid)
     {

@@ -91,21 +91,40 @@ internal sealed class ClusterLayout
         return (pid, port);
     }
 
-    /// <summary>Whether a live process id belongs to a PostgreSQL server (its command line names postgres).</summary>
-    public static bool IsPostgresProcess(int processId)
+    /// <summary>
+    /// Whether a live process id is a PostgreSQL server over this data folder. A server process works inside its data
+    /// folder, so its current directory tells it apart from an unrelated program (or another cluster) that got the id later.
+    /// </summary>
+    public bool IsServerProcess(int processId)
     {
+        try
+        {
+            var cwd = File.ResolveLinkTarget($"/proc/{processId}/cwd", returnFinalTarget: false)?.FullName;
+            if (cwd is not null) return string.Equals(cwd.TrimEnd('/'), PgData, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another account's process: fall back to its command line, which anyone may read.
+        }
         try
         {
             var commandLine = File.ReadAllBytes($"/proc/{processId}/cmdline");
             var end = Array.IndexOf(commandLine, (byte)0);
             var program = Encoding.UTF8.GetString(commandLine, 0, end < 0 ? commandLine.Length : end);
-            var name = Path.GetFileName(program);
-            return name is "postgres" or "postmaster" || program.StartsWith("postgres:", StringComparison.Ordinal);
+            return Path.GetFileName(program) is "postgres" or "postmaster" || program.StartsWith("postgres:", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
+    }
+
+    /// <summary>Makes postgresql.conf read the settings file TicketGate writes; repairs a cluster whose first set-up was interrupted.</summary>
+    public void EnsureSettingsIncluded()
+    {
+        var line = $"include_if_exists = '{SettingsFileName}'";
+        if (File.ReadAllText(MainConfigFile).Contains(line, StringComparison.Ordinal)) return;
+        File.AppendAllText(MainConfigFile, Environment.NewLine + line + Environment.NewLine);
     }
 
     public static int FreeLoopbackPort()

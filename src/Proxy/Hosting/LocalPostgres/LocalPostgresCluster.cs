@@ -245,8 +245,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         {
             File.Delete(pwfile);
         }
-        await File.AppendAllTextAsync(_layout.MainConfigFile, $"{Environment.NewLine}include_if_exists = '{ClusterLayout.SettingsFileName}'{Environment.NewLine}", cancellationToken)
-            .ConfigureAwait(false);
+        _layout.EnsureSettingsIncluded();
     }
 
     private async Task<bool> TryAdoptRunningServerAsync(int port, CancellationToken cancellationToken)
@@ -256,9 +255,9 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         var status = await PgCtlAsync(["status", "-D", _layout.PgData], cancellationToken).ConfigureAwait(false);
         if (status.ExitCode != 0) return false; // Not running: postgres clears a stale postmaster.pid itself.
 
-        if (!ClusterLayout.IsPostgresProcess(pid.Value.ProcessId))
+        if (!_layout.IsServerProcess(pid.Value.ProcessId))
         {
-            // The crashed server's process id now belongs to an unrelated program; postgres would refuse to start.
+            // The crashed server's process id now belongs to another program; postgres would refuse to start.
             Log.RemovingStalePidFile(_logger, pid.Value.ProcessId);
             File.Delete(_layout.PidFile);
             return false;
@@ -283,12 +282,14 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     {
         var account = _account!;
         _layout.PrepareRuntimeFiles();
-        await account.TakeOwnershipAsync([_layout.SocketDirectory, _layout.LogFile], recursive: false, cancellationToken).ConfigureAwait(false);
+        _layout.EnsureSettingsIncluded();
 
         for (var attempt = 1; ; attempt++)
         {
             var port = requestedPort != 0 ? requestedPort : ClusterLayout.FreeLoopbackPort();
             await WriteSettingsAsync(port, cancellationToken).ConfigureAwait(false);
+            await account.TakeOwnershipAsync([_layout.SocketDirectory, _layout.LogFile, _layout.SettingsFile], recursive: false, cancellationToken)
+                .ConfigureAwait(false);
             var logLength = _layout.LogLength();
             var timeoutSeconds = Math.Max(5, (int)_options.CommandTimeout.TotalSeconds - 5);
             var result = await PgCtlAsync(
@@ -328,7 +329,6 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             settings.AppendLine("fsync = off").AppendLine("synchronous_commit = off").AppendLine("full_page_writes = off");
         }
         await File.WriteAllTextAsync(_layout.SettingsFile, settings.ToString(), cancellationToken).ConfigureAwait(false);
-        await _account!.TakeOwnershipAsync([_layout.SettingsFile], recursive: false, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(PostgresBinaries Binaries, ServerAccount Account)> ResolveToolsAsync(CancellationToken cancellationToken)
