@@ -51,7 +51,7 @@ public static class AuditDecisionNames
 public sealed record AuditGap(long LostEntries, DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>One statement as the audit log records it. Built once per statement on the data path, so it is plain data.</summary>
-public sealed class AuditEntry
+public sealed record AuditEntry
 {
     public required DateTimeOffset At { get; init; }
     public string? SessionId { get; init; }

@@ -40,6 +40,7 @@ public sealed partial class AuditLog : IHostedService, IAsyncDisposable
     private long accepted;
     private long settled;
     private int flushWaiters;
+    private int settledOfBatch;
     private CancellationTokenSource? pause;
     private TaskCompletionSource progress = NewProgress();
 
@@ -98,6 +99,7 @@ public sealed partial class AuditLog : IHostedService, IAsyncDisposable
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await AuditLogTable.CopyAsync(connection, null, [entry], 0, 1, cancellationToken);
+            healthy = true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -173,13 +175,14 @@ public sealed partial class AuditLog : IHostedService, IAsyncDisposable
             {
                 if (reader.Count < options.BatchSize) await PauseAsync();
                 while (batch.Count < options.BatchSize && reader.TryRead(out var entry)) batch.Add(entry);
+                settledOfBatch = 0;
                 await WriteBatchAsync(batch);
                 batch.Clear();
             }
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            long lost = batch.Count;
+            long lost = batch.Count - settledOfBatch;
             while (reader.TryRead(out _)) lost++;
             Interlocked.Add(ref dropped, lost);
             Interlocked.Add(ref settled, lost);
@@ -241,12 +244,17 @@ public sealed partial class AuditLog : IHostedService, IAsyncDisposable
             while (true)
             {
                 var outcome = await TryCopyAsync(batch, i, 1);
-                if (outcome == CopyOutcome.Written) break;
+                if (outcome == CopyOutcome.Written)
+                {
+                    settledOfBatch++;
+                    break;
+                }
                 if (outcome == CopyOutcome.EntryRejected)
                 {
                     Interlocked.Increment(ref dropped);
                     RecordLost(batch[i].At);
                     Settle(1);
+                    settledOfBatch++;
                     break;
                 }
                 await BackOffAsync(ref delay);

@@ -25,7 +25,8 @@ public sealed class AuditReader(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Yields every row with an id above <paramref name="afterId"/>, then keeps polling for new ones until cancelled.
+    /// Yields every row with an id above <paramref name="afterId"/>, then keeps polling for new ones; cancelling ends the
+    /// sequence without an exception.
     /// Ids are handed out when a row is inserted but seen when its transaction commits, so a row from a slower concurrent
     /// write can land below an id already shown and be missed; the tail is for watching, the table is the record.
     /// </summary>
@@ -34,34 +35,48 @@ public sealed class AuditReader(NpgsqlDataSource dataSource)
     {
         var interval = pollInterval ?? DefaultPollInterval;
         var last = afterId;
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
-            IReadOnlyList<AuditRecord> page;
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-            await using (var command = new NpgsqlCommand(
-                $"SELECT id, {AuditLogTable.Columns} FROM ticketgate.audit_log WHERE id > @after ORDER BY id LIMIT @page",
-                connection))
-            {
-                command.Parameters.AddWithValue("after", last);
-                command.Parameters.AddWithValue("page", FollowPage);
-                page = await ReadAsync(command, cancellationToken);
-            }
+            var page = await NextPageAsync(last, cancellationToken);
+            if (page is null) yield break;
             foreach (var record in page)
             {
                 last = record.Id;
                 yield return record;
             }
-            if (page.Count < FollowPage)
-            {
-                try
-                {
-                    await Task.Delay(interval, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    yield break;
-                }
-            }
+            if (page.Count < FollowPage && !await PauseAsync(interval, cancellationToken)) yield break;
+        }
+    }
+
+    /// <summary>The rows after <paramref name="afterId"/>, or null once cancelled (following ends quietly).</summary>
+    private async Task<IReadOnlyList<AuditRecord>?> NextPageAsync(long afterId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                $"SELECT id, {AuditLogTable.Columns} FROM ticketgate.audit_log WHERE id > @after ORDER BY id LIMIT @page",
+                connection);
+            command.Parameters.AddWithValue("after", afterId);
+            command.Parameters.AddWithValue("page", FollowPage);
+            return await ReadAsync(command, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> PauseAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(interval, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
