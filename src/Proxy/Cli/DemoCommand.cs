@@ -15,16 +15,18 @@ internal static class DemoCommand
         var dataDir = CommonOptions.DataDir();
         var pgPort = new Option<int>("--pg-port") { Description = "The PostgreSQL listener's port", DefaultValueFactory = _ => DemoFolder.DefaultPostgresPort };
         var httpPort = new Option<int>("--http-port") { Description = "The HTTP port (API, issuer)", DefaultValueFactory = _ => DemoFolder.DefaultHttpPort };
+        var binDir = new Option<string>("--pg-bin-dir") { Description = "Folder with PostgreSQL's initdb, pg_ctl and postgres (found automatically when not given)" };
         var command = new Command("demo", "Run TicketGate with a self-managed local PostgreSQL, the demo `shop` database and a development OIDC issuer")
         {
-            dataDir, pgPort, httpPort,
+            dataDir, pgPort, httpPort, binDir,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new DemoFolder(parse.GetValue(dataDir) ?? DemoFolder.DefaultPath()), parse.GetValue(pgPort), parse.GetValue(httpPort), cancellationToken));
+            new DemoFolder(parse.GetValue(dataDir) ?? DemoFolder.DefaultPath()), parse.GetValue(pgPort), parse.GetValue(httpPort), parse.GetValue(binDir),
+            cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoFolder folder, int postgresPort, int httpPort, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoFolder folder, int postgresPort, int httpPort, string? binDirectory, CancellationToken cancellationToken)
     {
         if (folder.ReadRunningRuntime() is { } running)
         {
@@ -38,7 +40,7 @@ internal static class DemoCommand
         try
         {
             Console.WriteLine($"Starting the demo in {folder.Path} …");
-            environment = await DemoEnvironment.StartAsync(folder, postgresPort, httpPort, logger, cancellationToken);
+            environment = await DemoEnvironment.StartAsync(folder, postgresPort, httpPort, binDirectory, logger, cancellationToken);
         }
         catch (Exception e) when (e is PostgresBinariesNotFoundException or LocalPostgresException)
         {
@@ -48,7 +50,16 @@ internal static class DemoCommand
 
         await using (environment)
         {
-            var app = GatewayHost.Build(environment.Options, environment.Issuer);
+            WebApplication app;
+            try
+            {
+                app = GatewayHost.Build(environment.Options, environment.Issuer);
+            }
+            catch (DllNotFoundException e)
+            {
+                await Console.Error.WriteLineAsync("ticketgate: " + e.Message);
+                return 1;
+            }
             try
             {
                 await app.StartAsync(cancellationToken);

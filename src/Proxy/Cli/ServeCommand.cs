@@ -24,7 +24,16 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync("ticketgate: " + e.Message);
                 return 2;
             }
-            var app = GatewayHost.Build(options);
+            WebApplication app;
+            try
+            {
+                app = GatewayHost.Build(options);
+            }
+            catch (DllNotFoundException e)
+            {
+                await Console.Error.WriteLineAsync("ticketgate: " + e.Message);
+                return 1;
+            }
             await using (app)
             {
                 try

@@ -34,10 +34,11 @@ public sealed class DemoEnvironment : IAsyncDisposable
     public string CaCertificate { get; }
     public TicketGateOptions Options { get; }
 
-    public static async Task<DemoEnvironment> StartAsync(DemoFolder folder, int postgresPort, int httpPort, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<DemoEnvironment> StartAsync(DemoFolder folder, int postgresPort, int httpPort, string? postgresBinDirectory, ILogger logger,
+        CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder.Path);
-        var cluster = new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = folder.ClusterHome, Logger = logger });
+        var cluster = new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = folder.ClusterHome, BinDirectory = postgresBinDirectory, Logger = logger });
         try
         {
             await cluster.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
