@@ -30,6 +30,7 @@ internal sealed partial class PostgresSession
     // Bytes still to pass through of a CopyData message too large to buffer whole.
     private long _copyDataRemaining;
     private byte[]? _scratch;
+    private volatile bool _terminating;
     // Prepared statements of this session by the (cached, shared) classification of their text: a repeated Parse allocates nothing.
     private readonly Dictionary<SqlClassification, PreparedStatement> _preparedByClassification = new(ReferenceEqualityComparer.Instance);
 
@@ -274,7 +275,9 @@ internal sealed partial class PostgresSession
                     return ClientAction.Hold;
                 }
                 case FrontendCode.Terminate:
-                    Forward(output, source, ref forwardFrom, message.Start);
+                    // Passed on, so the upstream ends the session cleanly instead of logging an unexpected EOF.
+                    _terminating = true;
+                    Forward(output, source, ref forwardFrom, next);
                     buffer = buffer.Slice(next);
                     return ClientAction.Terminate;
                 default:

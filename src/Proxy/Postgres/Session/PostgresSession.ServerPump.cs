@@ -41,7 +41,7 @@ internal sealed partial class PostgresSession
                 if (flush.IsCompleted) return;
                 if (result.IsCompleted)
                 {
-                    if (!_stopping.IsCancellationRequested)
+                    if (!_stopping.IsCancellationRequested && !_terminating)
                     {
                         await TryWriteFatalAsync(new ServerNotice("FATAL", SqlState.ConnectionFailure,
                             $"the database of connection \"{Connection.Name}\" closed the connection")).ConfigureAwait(false);
