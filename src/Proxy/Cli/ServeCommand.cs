@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using TicketGate.Proxy.Configuration;
 using TicketGate.Proxy.Hosting;
+using TicketGate.Proxy.Identity;
 
 namespace TicketGate.Proxy.Cli;
 
@@ -24,10 +25,11 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync("ticketgate: " + e.Message);
                 return 2;
             }
+            using var issuer = DevelopmentIssuerFor(options);
             WebApplication app;
             try
             {
-                app = GatewayHost.Build(options);
+                app = GatewayHost.Build(options, issuer);
             }
             catch (DllNotFoundException e)
             {
@@ -51,5 +53,15 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The issuer that `oidc.development_issuer` asks for, or null when tokens come from a real issuer.</summary>
+    private static DevelopmentIssuer? DevelopmentIssuerFor(TicketGateOptions options)
+    {
+        if (options.Oidc.DevelopmentIssuerDirectory is not { } folder) return null;
+        Directory.CreateDirectory(folder);
+        Console.Error.WriteLine($"ticketgate: oidc.development_issuer is set: TicketGate issues its own tokens at {options.Oidc.Authority} " +
+            "(for trials and benchmarks only; use a real issuer in production)");
+        return new DevelopmentIssuer(folder, options.Oidc.Authority);
     }
 }

@@ -36,9 +36,9 @@ public static partial class ConfigurationLoader
         var root = YamlSection.ParseDocument(yaml, baseDirectory ?? Directory.GetCurrentDirectory(), problems);
         if (root is null) throw new ConfigurationException(sourceName, problems);
 
-        var oidc = ReadOidc(root.Section("oidc", required: true));
-        var postgres = ReadPostgres(root.Section("postgres", required: true));
         var http = ReadHttp(root.Section("http"));
+        var oidc = ReadOidc(root.Section("oidc", required: true), http);
+        var postgres = ReadPostgres(root.Section("postgres", required: true));
         var stateDatabase = ReadStateDatabase(root.Section("state_database", required: true));
         var connections = ReadConnections(root);
         var (policy, policySource) = ReadPolicy(root, connections);
@@ -59,23 +59,59 @@ public static partial class ConfigurationLoader
         };
     }
 
-    private static OidcOptions? ReadOidc(YamlSection? section)
+    private static OidcOptions? ReadOidc(YamlSection? section, HttpListenerOptions http)
     {
         if (section is null) return null;
-        var requireHttps = section.Boolean("require_https_metadata") ?? true;
-        var authority = requireHttps
-            ? section.Url("authority", required: true, "https")
-            : section.Url("authority", required: true, "https", "http");
+        var developmentIssuer = section.FilePath("development_issuer", mustExist: false);
+        string authority;
+        bool requireHttps;
+        if (developmentIssuer is not null)
+        {
+            // TicketGate is its own issuer here, so the authority follows from where its HTTP side is reached.
+            if (section.Has("authority"))
+            {
+                section.Problem("authority", "is given together with development_issuer; keep authority for a real issuer, or drop it to use the development issuer");
+            }
+            if (section.Boolean("require_https_metadata") == true)
+            {
+                section.Problem("require_https_metadata", "is true, but the development_issuer is served over TicketGate's plain HTTP listener; drop the key");
+            }
+            authority = Identity.DevelopmentIssuer.IssuerUrlFor(HttpBaseUrl(http));
+            requireHttps = false;
+        }
+        else
+        {
+            requireHttps = section.Boolean("require_https_metadata") ?? true;
+            var url = requireHttps
+                ? section.Url("authority", required: true, "https")
+                : section.Url("authority", required: true, "https", "http");
+            authority = url?.ToString().TrimEnd('/') ?? "";
+        }
         var options = new OidcOptions
         {
-            Authority = authority?.ToString().TrimEnd('/') ?? "",
+            Authority = authority,
             Audience = section.Text("audience", required: true) ?? "",
             GroupsClaim = section.Text("groups_claim") ?? "groups",
             RequireHttpsMetadata = requireHttps,
             ClockSkew = section.Duration("clock_skew") ?? TimeSpan.FromSeconds(30),
+            DevelopmentIssuerDirectory = developmentIssuer,
         };
         section.RejectUnknownKeys();
         return options;
+    }
+
+    /// <summary>The URL TicketGate's HTTP side is reached at: public_url, else the listen address (a wildcard becomes loopback).</summary>
+    private static string HttpBaseUrl(HttpListenerOptions http)
+    {
+        if (http.PublicUrl is { } publicUrl) return publicUrl;
+        var host = http.Address switch
+        {
+            "0.0.0.0" or "*" => "127.0.0.1",
+            "::" => "[::1]",
+            _ when http.Address.Contains(':') => $"[{http.Address}]",
+            _ => http.Address,
+        };
+        return $"http://{host}:{http.Port}";
     }
 
     private static PostgresListenerOptions? ReadPostgres(YamlSection? section)

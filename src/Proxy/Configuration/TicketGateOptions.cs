@@ -26,6 +26,11 @@ public sealed class OidcOptions
     /// <summary>Allows an http:// authority (the demo issuer on loopback). Never for production.</summary>
     public bool RequireHttpsMetadata { get; init; } = true;
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// When set, TicketGate hosts its own development issuer (key kept in this data folder) at {http base URL}/oidc and
+    /// <see cref="Authority"/> points at it. For trials and benchmarks without an Okta; never for production.
+    /// </summary>
+    public string? DevelopmentIssuerDirectory { get; init; }
 }
 
 public sealed class PostgresListenerOptions

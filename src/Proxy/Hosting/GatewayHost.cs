@@ -37,6 +37,10 @@ public static partial class GatewayHost
             ? ListenerCertificate.LoadPem(cert, key)
             : null;
 
+        // Run socket and pipe continuations where they complete instead of handing each round trip between threads: on a
+        // small machine the hand-offs (context switches) cost more than the proxying itself (bench/RESULTS.md). Nothing on the
+        // data path blocks; slow work (state database, issuer metadata) is awaited.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Held and pipelined messages are bounded by max_message_bytes, not by Kestrel's request buffer.

@@ -10,7 +10,7 @@ namespace TicketGate.Proxy.Postgres.Tls;
 internal sealed class TlsClientTransport : IDuplexPipe, IAsyncDisposable
 {
     private readonly SslStream _tls;
-    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false, readerScheduler: PipeScheduler.Inline));
     private readonly Task _reading;
 
     public TlsClientTransport(SslStream tls)

@@ -18,7 +18,7 @@ namespace TicketGate.Proxy.Postgres.Upstream;
 /// <summary>Opens and authenticates connections to a catalog connection's database, as an ordinary PostgreSQL client would.</summary>
 internal sealed class UpstreamConnector : IDisposable
 {
-    private readonly SocketConnectionContextFactory _sockets = new(new SocketConnectionFactoryOptions(), NullLogger.Instance);
+    private readonly SocketConnectionContextFactory _sockets = new(new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true }, NullLogger.Instance);
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
