@@ -48,7 +48,7 @@ internal sealed partial class JavaScriptExpression : CompiledExpression
             }
             catch (Exception e) when (IsSyntaxError(e))
             {
-                throw new ExpressionCompileException($"the JavaScript doesn't parse: {first.Message}", first);
+                throw new ExpressionCompileException($"the JavaScript doesn't parse: {(first.InnerException ?? first).Message}", first);
             }
         }
     }
@@ -131,7 +131,7 @@ internal sealed partial class JavaScriptExpression : CompiledExpression
         return WorkflowTypes.Plain(value.ToObject());
     }
 
-    private static bool IsSyntaxError(Exception e) => e is Acornima.SyntaxErrorException or Acornima.ParseErrorException;
+    private static bool IsSyntaxError(Exception e) => e is ScriptPreparationException or Acornima.ParseErrorException;
 
     [GeneratedRegex("""(?:get|set)Variable\(\s*(?<q>['"])(?<name>[^'"]+)\k<q>""")]
     private static partial Regex VariableCall();
