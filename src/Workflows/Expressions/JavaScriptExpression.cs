@@ -120,7 +120,7 @@ internal sealed partial class JavaScriptExpression : CompiledExpression
         if (value.IsNumber())
         {
             var number = value.AsNumber();
-            return number == Math.Floor(number) && Math.Abs(number) < 9e15 ? (long)number : number;
+            return number == Math.Floor(number) && Math.Abs(number) < 9e15 ? (object)(long)number : number;
         }
         if (value.IsObject() && !value.IsDate())
         {

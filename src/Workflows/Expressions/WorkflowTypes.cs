@@ -147,7 +147,7 @@ public static class WorkflowTypes
             case JsonValueKind.True: return true;
             case JsonValueKind.False: return false;
             case JsonValueKind.Number:
-                return element.TryGetInt64(out var whole) ? whole : element.GetDouble();
+                return element.TryGetInt64(out var whole) ? (object)whole : element.GetDouble();
             case JsonValueKind.Array:
                 var items = new object?[element.GetArrayLength()];
                 var i = 0;
