@@ -44,8 +44,8 @@ internal sealed partial class LiquidExpression : CompiledExpression
     protected override async ValueTask<object?> EvaluateRawAsync(IExpressionScope scope)
     {
         var context = new TemplateContext(templates.Options);
-        context.SetValue("Variables", new Dictionary<string, object?>(scope.Variables, StringComparer.Ordinal));
-        context.SetValue("Input", new Dictionary<string, object?>(scope.Input, StringComparer.Ordinal));
+        context.SetValue("Variables", ForTemplate(scope.Variables));
+        context.SetValue("Input", ForTemplate(scope.Input));
         context.SetValue("WorkflowInstanceId", scope.WorkflowInstanceId);
         context.SetValue("WorkflowDefinitionId", scope.WorkflowDefinitionId);
         context.SetValue("CorrelationId", scope.CorrelationId);
@@ -57,6 +57,17 @@ internal sealed partial class LiquidExpression : CompiledExpression
         {
             throw new ExpressionEvaluationException($"the Liquid template failed: {e.Message}", e);
         }
+    }
+
+    /// <summary>Fluid would print a TimeSpan as a date; templates get the Studio's text forms for such scalars instead.</summary>
+    private static Dictionary<string, object?> ForTemplate(IReadOnlyDictionary<string, object?> values)
+    {
+        var result = new Dictionary<string, object?>(values.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            result[name] = value is TimeSpan or Guid or DateTimeOffset ? WorkflowTypes.ToText(value) : value;
+        }
+        return result;
     }
 
     [GeneratedRegex("""\bVariables\.(?<name>[A-Za-z_][A-Za-z0-9_]*)""")]

@@ -20,6 +20,7 @@ internal sealed class FlowchartWalker(CompiledWorkflow workflow, FlowchartState 
     /// </summary>
     public void Complete(string nodeId, IReadOnlyList<string>? outcomes, List<(string Target, string Source)> run, List<string> cancelAncestorsOf)
     {
+        var loopHeads = new List<string>();
         var pending = new Stack<(string Node, IReadOnlyList<string>? Outcomes)>();
         pending.Push((nodeId, outcomes));
         while (pending.Count > 0)
@@ -34,8 +35,7 @@ internal sealed class FlowchartWalker(CompiledWorkflow workflow, FlowchartState 
                 {
                     if (followed)
                     {
-                        ResetLoop(target);
-                        state.Decided.Add(target);
+                        loopHeads.Add(target);
                         run.Add((target, source));
                     }
                     continue;
@@ -58,6 +58,13 @@ internal sealed class FlowchartWalker(CompiledWorkflow workflow, FlowchartState 
                         break;
                 }
             }
+        }
+        // Only after the skips of this pass rippled out: the loop's exit paths were "not taken" in this iteration
+        // only, so the body starts fresh for the next one.
+        foreach (var head in loopHeads)
+        {
+            ResetLoop(head);
+            state.Decided.Add(head);
         }
     }
 
