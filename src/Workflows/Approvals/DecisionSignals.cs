@@ -18,4 +18,9 @@ public sealed class DecisionSignals
         _waiting.TryRemove(decision.RequestId, out var waiting) && waiting.TrySetResult(decision);
 
     public int WaitingCount => _waiting.Count;
+
+    public bool IsWaiting(Guid requestId) => _waiting.ContainsKey(requestId);
+
+    /// <summary>The requests a command waits for in this process right now.</summary>
+    public IReadOnlyList<Guid> WaitingRequests() => [.. _waiting.Keys];
 }
