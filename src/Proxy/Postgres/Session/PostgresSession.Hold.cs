@@ -180,6 +180,7 @@ internal sealed partial class PostgresSession
             trace.Approved = true;
             _expectations.ExpectStatement(trace);
         }
+        _prepared.Sent(held.Changes);
         if (held.EndsWithSync) _expectations.ExpectReady();
         BackendMessages.WriteRaw(_upstream.Transport.Output, held.Bytes);
     }
