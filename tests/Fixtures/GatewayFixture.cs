@@ -199,6 +199,46 @@ public sealed class GatewayFixture : IAsyncDisposable
         return await Services.GetRequiredService<AuditReader>().TailAsync(1000);
     }
 
+    /// <summary>Waits until the audit log holds a row matching <paramref name="match"/> (rows of a finished statement may lag it).</summary>
+    public async Task<AuditRecord> WaitForAuditAsync(Func<AuditRecord, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            foreach (var record in await AuditAsync())
+            {
+                if (match(record)) return record;
+            }
+            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(10))) throw new TimeoutException("no matching audit row appeared");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>One value from the target database, read directly (not through the gateway).</summary>
+    public async Task<T> TargetScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TargetConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>How many rows of items match <paramref name="where"/>, read directly from the target database.</summary>
+    public Task<long> CountItemsAsync(string where = "true") => TargetScalarAsync<long>($"SELECT count(*) FROM items WHERE {where}");
+
+    /// <summary>Runs SQL on the target database directly, as superuser.</summary>
+    public async Task TargetExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TargetConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Every request the store holds (any status), newest first.</summary>
+    public Task<IReadOnlyList<StoredApprovalRequest>> RequestsAsync() =>
+        Services.GetRequiredService<ApprovalRequestStore>().ListAsync(null, 1000);
+
     private static string[] GroupsOf(string person) =>
         DemoDirectory.TryGetGroups(person, out var groups) ? [.. groups] : [];
 

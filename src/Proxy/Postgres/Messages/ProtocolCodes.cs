@@ -32,6 +32,9 @@ internal static class BackendCode
     public const byte CommandComplete = (byte)'C';
     public const byte EmptyQueryResponse = (byte)'I';
     public const byte PortalSuspended = (byte)'s';
+    public const byte ParseComplete = (byte)'1';
+    public const byte BindComplete = (byte)'2';
+    public const byte CloseComplete = (byte)'3';
     public const byte DataRow = (byte)'D';
     public const byte RowDescription = (byte)'T';
     public const byte CopyInResponse = (byte)'G';

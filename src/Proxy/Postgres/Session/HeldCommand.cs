@@ -36,6 +36,8 @@ internal sealed class HeldCommand
     public PolicyVerdict Verdict { get; }
     public List<StatementTrace> Traces { get; }
     public string PayloadSha256 { get; }
+    /// <summary>The held group's Parse/Bind/Close changes: they reach the server only if the group is released.</summary>
+    public PreparedStatements.Change[] Changes { get; init; } = [];
 
     public static HeldCommand SimpleQuery(byte[] bytes, SqlClassification classification, PolicyVerdict verdict, PostgresSession session)
     {
@@ -51,7 +53,7 @@ internal sealed class HeldCommand
     }
 
     public static HeldCommand ExtendedGroup(byte[] bytes, bool endsWithSync, bool upstreamMidGroup, PolicyVerdict verdict,
-        List<StatementTrace> traces, IReadOnlyList<PreparedStatement> gatedStatements)
+        List<StatementTrace> traces, IReadOnlyList<PreparedStatement> gatedStatements, PreparedStatements.Change[] changes)
     {
         var text = new StringBuilder();
         foreach (var statement in gatedStatements)
@@ -59,7 +61,7 @@ internal sealed class HeldCommand
             if (text.Length > 0) text.Append(";\n");
             text.Append(statement.Sql);
         }
-        return new HeldCommand(bytes, endsWithSync, upstreamMidGroup, text.ToString(), BoundParameters(bytes), verdict, traces);
+        return new HeldCommand(bytes, endsWithSync, upstreamMidGroup, text.ToString(), BoundParameters(bytes), verdict, traces) { Changes = changes };
     }
 
     /// <summary>The parameter values of the Bind messages among the held bytes: text as is, binary as \x hex, NULL as null.</summary>

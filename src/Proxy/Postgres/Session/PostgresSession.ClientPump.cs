@@ -141,11 +141,19 @@ internal sealed partial class PostgresSession
             {
                 case FrontendCode.Query:
                 {
+                    if (_groupGated)
+                    {
+                        // The server runs an Execute as soon as it arrives; a Query behind an unsynced gated group must not carry it along.
+                        held = HoldOpenGroup(output, source, ref forwardFrom, ref buffer, groupStart, message.Start);
+                        return ClientAction.Hold;
+                    }
                     Forward(output, source, ref forwardFrom, message.Start);
                     EnqueueGroupTraces();
                     var body = MessageFraming.Contiguous(message.Slice(5), ref _scratch);
                     var sql = body.Length > 0 && body[^1] == 0 ? body[..^1] : body;
                     var classification = _gateway.Classifier.Classify(sql);
+                    if (PreparedStatements.ChangesNames(classification)) _prepared.Forget();
+                    _prepared.Sent();
                     var verdict = _gateway.Policy.EvaluateMessage(Connection, IdentityGroups, classification);
                     if (verdict.Tier == RiskTier.Low)
                     {
@@ -172,7 +180,7 @@ internal sealed partial class PostgresSession
                         violation = "malformed Parse message";
                         return ClientAction.ProtocolViolation;
                     }
-                    _prepared.SetStatement(name, Prepare(sqlText));
+                    _prepared.Parse(name, Prepare(sqlText));
                     break;
                 }
                 case FrontendCode.Bind:
@@ -185,7 +193,7 @@ internal sealed partial class PostgresSession
                         violation = "malformed Bind message";
                         return ClientAction.ProtocolViolation;
                     }
-                    _prepared.SetPortal(portal, _prepared.FindStatement(statementName));
+                    _prepared.Bind(portal, statementName);
                     break;
                 }
                 case FrontendCode.Execute:
@@ -198,6 +206,7 @@ internal sealed partial class PostgresSession
                         return ClientAction.ProtocolViolation;
                     }
                     var statement = _prepared.FindPortal(portal) ?? UnknownPortal;
+                    if (statement.RenamesPrepared) _prepared.Forget();
                     var verdict = statement.Verdict;
                     _groupTraces.Add(new StatementTrace
                     {
@@ -224,8 +233,7 @@ internal sealed partial class PostgresSession
                         violation = "malformed Close message";
                         return ClientAction.ProtocolViolation;
                     }
-                    if (body[0] == (byte)'S') _prepared.CloseStatement(closeName);
-                    else _prepared.ClosePortal(closeName);
+                    _prepared.Close(statement: body[0] == (byte)'S', closeName);
                     break;
                 }
                 case FrontendCode.Describe:
@@ -249,6 +257,7 @@ internal sealed partial class PostgresSession
                         return ClientAction.Hold;
                     }
                     EnqueueGroupTraces();
+                    _prepared.Sent();
                     _expectations.ExpectReady();
                     _groupPartiallyForwarded = false;
                     groupHasMessages = false;
@@ -260,8 +269,15 @@ internal sealed partial class PostgresSession
                     break;
                 case FrontendCode.FunctionCall:
                 {
+                    if (_groupGated)
+                    {
+                        held = HoldOpenGroup(output, source, ref forwardFrom, ref buffer, groupStart, message.Start);
+                        return ClientAction.Hold;
+                    }
                     // The legacy fast-path call runs a function by OID: opaque by nature.
                     Forward(output, source, ref forwardFrom, message.Start);
+                    EnqueueGroupTraces();
+                    _prepared.Sent();
                     var verdict = _gateway.Policy.Evaluate(Connection, IdentityGroups, FunctionCallStatement);
                     if (verdict.Tier == RiskTier.Low)
                     {
@@ -275,9 +291,11 @@ internal sealed partial class PostgresSession
                     return ClientAction.Hold;
                 }
                 case FrontendCode.Terminate:
-                    // Passed on, so the upstream ends the session cleanly instead of logging an unexpected EOF.
+                    // An unsynced gated group is dropped with the connection, never sent; the Terminate is passed on so the
+                    // upstream ends the session cleanly instead of logging an unexpected EOF.
                     _terminating = true;
-                    Forward(output, source, ref forwardFrom, next);
+                    Forward(output, source, ref forwardFrom, _groupGated ? groupStart : message.Start);
+                    FrontendMessages.WriteTerminate(output);
                     buffer = buffer.Slice(next);
                     return ClientAction.Terminate;
                 default:
@@ -294,11 +312,13 @@ internal sealed partial class PostgresSession
             _groupTraces.Clear();
             _groupGatedStatements.Clear();
             _groupGated = false;
+            _prepared.DiscardUnsent();
             buffer = buffer.Slice(groupStart);
             return ClientAction.NeedMoreData;
         }
         Forward(output, source, ref forwardFrom, cursor.Start);
         EnqueueGroupTraces();
+        _prepared.Sent();
         if (groupHasMessages) _groupPartiallyForwarded = true;
         buffer = buffer.Slice(cursor.Start);
         return ClientAction.NeedMoreData;
@@ -314,12 +334,26 @@ internal sealed partial class PostgresSession
 
     private HeldCommand TakeGatedGroup(byte[] bytes, bool endsWithSync)
     {
-        var held = HeldCommand.ExtendedGroup(bytes, endsWithSync, _groupPartiallyForwarded, _groupVerdict, [.. _groupTraces], [.. _groupGatedStatements]);
+        var held = HeldCommand.ExtendedGroup(bytes, endsWithSync, _groupPartiallyForwarded, _groupVerdict, [.. _groupTraces], [.. _groupGatedStatements],
+            _prepared.TakeUnsent());
         _groupTraces.Clear();
         _groupGatedStatements.Clear();
         _groupGated = false;
         // A hold that ended at a Flush leaves the group open: whatever happens to it, the upstream has seen part of the group.
         _groupPartiallyForwarded = !endsWithSync;
+        return held;
+    }
+
+    /// <summary>
+    /// Holds a gated group that has no Sync yet because a Query or FunctionCall follows it: the group is decided first (as at a Flush),
+    /// and the message that follows is read again after the decision.
+    /// </summary>
+    private HeldCommand HoldOpenGroup(PipeWriter output, in ReadOnlySequence<byte> source, ref SequencePosition forwardFrom,
+        ref ReadOnlySequence<byte> buffer, SequencePosition groupStart, SequencePosition end)
+    {
+        Forward(output, source, ref forwardFrom, groupStart);
+        var held = TakeGatedGroup(source.Slice(groupStart, end).ToArray(), endsWithSync: false);
+        buffer = buffer.Slice(end);
         return held;
     }
 

@@ -145,7 +145,9 @@ internal sealed partial class PostgresSession
                 try
                 {
                     var pending = await read.ConfigureAwait(false);
-                    reader.AdvanceTo(pending.Buffer.Start, pending.Buffer.End);
+                    // Leave pipelined bytes unexamined: a stream-backed reader (TLS) would otherwise wait for new bytes
+                    // before handing back the ones it already holds, and the client, waiting for answers, sends none.
+                    reader.AdvanceTo(pending.Buffer.Start);
                     if (pending.IsCompleted && !pending.IsCanceled && pending.Buffer.IsEmpty) return HoldEnd.ClientGone;
                 }
                 catch (OperationCanceledException)
@@ -180,6 +182,7 @@ internal sealed partial class PostgresSession
             trace.Approved = true;
             _expectations.ExpectStatement(trace);
         }
+        _prepared.Sent(held.Changes);
         if (held.EndsWithSync) _expectations.ExpectReady();
         BackendMessages.WriteRaw(_upstream.Transport.Output, held.Bytes);
     }

@@ -106,6 +106,12 @@ internal sealed partial class PostgresSession
                 case BackendCode.ReadyForQuery:
                     swallow = ReadyForQuery(message);
                     break;
+                case BackendCode.ParseComplete:
+                case BackendCode.BindComplete:
+                case BackendCode.CloseComplete:
+                    _prepared.Confirm();
+                    swallow = CurrentGroupSwallowed();
+                    break;
                 case BackendCode.ParameterStatus:
                 case BackendCode.NotificationResponse:
                     break;
@@ -155,6 +161,7 @@ internal sealed partial class PostgresSession
     {
         var status = message.Slice(5, 1).FirstSpan[0];
         _transactionStatus = status;
+        _prepared.Settle();
         var swallow = false;
         while (_expectations.TryDequeue(out var expectation))
         {

@@ -17,8 +17,8 @@ internal sealed partial class PostgresSession : IAsyncDisposable
     private readonly IDuplexPipe _client;
     private readonly UpstreamConnection _upstream;
     private readonly SemaphoreSlim _clientWriteLock = new(1, 1);
-    private readonly ResponseExpectations _expectations = new();
     private readonly PreparedStatements _prepared = new();
+    private readonly ResponseExpectations _expectations;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
     private volatile byte _transactionStatus = (byte)'I';
@@ -30,6 +30,7 @@ internal sealed partial class PostgresSession : IAsyncDisposable
         string[] identityGroups)
     {
         _gateway = gateway;
+        _expectations = new ResponseExpectations(_prepared);
         _client = client;
         _upstream = upstream;
         _logger = gateway.Logger;

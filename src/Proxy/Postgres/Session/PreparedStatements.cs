@@ -1,6 +1,7 @@
 using System.Text;
 using TicketGate.Proxy.Classification;
 using TicketGate.Proxy.Policy;
+using TicketGate.Workflows.Approvals;
 
 namespace TicketGate.Proxy.Postgres.Session;
 
@@ -10,73 +11,229 @@ internal sealed class PreparedStatement(string sql, SqlClassification classifica
     public string Sql { get; } = sql;
     public SqlClassification Classification { get; } = classification;
     public PolicyVerdict Verdict { get; } = verdict;
+
+    /// <summary>True when running it creates or drops statements or cursors behind the protocol's back (SQL PREPARE, DEALLOCATE...).</summary>
+    public bool RenamesPrepared { get; } = PreparedStatements.ChangesNames(classification);
+
+    /// <summary>What the server may hold under a name TicketGate cannot see into: reviewed, never allowed.</summary>
+    public static readonly PreparedStatement Unknown = new(
+        "(a prepared statement or cursor TicketGate did not see defined)",
+        new SqlClassification { Statements = [], ParseError = "unknown statement", Classes = StatementClass.Opaque },
+        new PolicyVerdict(RiskTier.Medium, "unknown-statement", StatementClass.Opaque));
+
+    /// <summary>Either of two definitions: the server holds one of them, so the stricter verdict applies and approvers see both.</summary>
+    public static PreparedStatement? Either(PreparedStatement? a, PreparedStatement? b)
+    {
+        if (a is null || ReferenceEquals(a, b)) return b ?? a;
+        if (b is null) return a;
+        var stricter = b.Verdict.Tier > a.Verdict.Tier ? b.Verdict : a.Verdict;
+        return new PreparedStatement(a.Sql + "\n-- or, depending on what the server kept:\n" + b.Sql, a.Classification, stricter);
+    }
 }
 
 /// <summary>
-/// The session's prepared statements and portals, mirroring the upstream's: the unnamed ones are overwritten by each Parse/Bind,
-/// named ones live until Close. Names are looked up from the wire bytes without allocating.
+/// The session's prepared statements and portals as the server may hold them. A Parse, Bind or Close counts only once the server
+/// confirms it (ParseComplete, BindComplete, CloseComplete): the server refuses some (a name already taken) and skips everything
+/// after an error until Sync. Until then a name may mean its old or its new definition, and a lookup merges both, so the gateway's
+/// view is never milder than the server's. Within one group a change is certain for the messages after it: if it failed, they are
+/// skipped too. The client pump records changes; the server pump confirms them, hence the lock.
 /// </summary>
 internal sealed class PreparedStatements
 {
+    internal enum Kind : byte
+    {
+        Parse,
+        Bind,
+        CloseStatement,
+        ClosePortal,
+        // SQL that creates or drops names behind the protocol (PREPARE, DEALLOCATE, DISCARD, DECLARE, CLOSE).
+        Forget,
+        // The Sync or Query whose ReadyForQuery settles every change before it.
+        EndOfGroup,
+    }
+
+    /// <summary>One change to the names, as sent (or held) in the client's stream.</summary>
+    internal readonly record struct Change(Kind What, string Name, PreparedStatement? Statement);
+
+    private readonly Lock _lock = new();
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PreparedStatement> _portals = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PreparedStatement>.AlternateLookup<ReadOnlySpan<char>> _statementsByName;
-    private readonly Dictionary<string, PreparedStatement>.AlternateLookup<ReadOnlySpan<char>> _portalsByName;
-    private PreparedStatement? _unnamedStatement;
-    private PreparedStatement? _unnamedPortal;
+    // Changes sent upstream and not yet confirmed or settled, oldest first from _head.
+    private readonly List<Change> _sent = [];
+    private int _head;
+    // How many of the newest sent changes belong to the current group (sent before its Sync arrived).
+    private int _groupSent;
+    // The current group's changes not yet sent (a group still being read, or held).
+    private readonly List<Change> _unsent = [];
+    // Once SQL has created names, a name we don't know may still exist on the server.
+    private bool _namesCreatedInSql;
 
-    public PreparedStatements()
+    public static bool ChangesNames(SqlClassification classification)
     {
-        _statementsByName = _statements.GetAlternateLookup<ReadOnlySpan<char>>();
-        _portalsByName = _portals.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
-
-    public void SetStatement(ReadOnlySpan<byte> name, PreparedStatement statement)
-    {
-        if (name.IsEmpty) _unnamedStatement = statement;
-        else _statements[Encoding.UTF8.GetString(name)] = statement;
-    }
-
-    public PreparedStatement? FindStatement(ReadOnlySpan<byte> name)
-    {
-        if (name.IsEmpty) return _unnamedStatement;
-        Span<char> chars = stackalloc char[Math.Min(name.Length, 256)];
-        if (name.Length > 256) return _statements.GetValueOrDefault(Encoding.UTF8.GetString(name));
-        var n = Encoding.UTF8.GetChars(name, chars);
-        return _statementsByName.TryGetValue(chars[..n], out var statement) ? statement : null;
-    }
-
-    /// <summary>Binds a portal; returns false when the statement is unknown to us (the upstream will then report the error).</summary>
-    public void SetPortal(ReadOnlySpan<byte> portal, PreparedStatement? statement)
-    {
-        if (portal.IsEmpty)
+        foreach (var statement in classification.Statements)
         {
-            _unnamedPortal = statement;
-            return;
+            if (statement.Kind is "PrepareStmt" or "DeallocateStmt" or "DiscardStmt" or "DeclareCursorStmt" or "ClosePortalStmt") return true;
         }
-        var key = Encoding.UTF8.GetString(portal);
-        if (statement is null) _portals.Remove(key);
-        else _portals[key] = statement;
+        return false;
     }
 
-    public PreparedStatement? FindPortal(ReadOnlySpan<byte> portal)
+    public void Parse(ReadOnlySpan<byte> name, PreparedStatement statement) =>
+        _unsent.Add(new Change(Kind.Parse, NameOf(name), statement));
+
+    /// <summary>Records a Bind; the portal gets what the statement may be right now (unknown when we have no definition).</summary>
+    public void Bind(ReadOnlySpan<byte> portal, ReadOnlySpan<byte> statement) =>
+        _unsent.Add(new Change(Kind.Bind, NameOf(portal), Resolve(portals: false, statement) ?? PreparedStatement.Unknown));
+
+    public void Close(bool statement, ReadOnlySpan<byte> name) =>
+        _unsent.Add(new Change(statement ? Kind.CloseStatement : Kind.ClosePortal, NameOf(name), null));
+
+    /// <summary>SQL that may create or drop names: from here on nothing recorded so far can be trusted.</summary>
+    public void Forget()
     {
-        if (portal.IsEmpty) return _unnamedPortal;
-        Span<char> chars = stackalloc char[Math.Min(portal.Length, 256)];
-        if (portal.Length > 256) return _portals.GetValueOrDefault(Encoding.UTF8.GetString(portal));
-        var n = Encoding.UTF8.GetChars(portal, chars);
-        return _portalsByName.TryGetValue(chars[..n], out var statement) ? statement : null;
+        _namesCreatedInSql = true;
+        _unsent.Add(new Change(Kind.Forget, "", null));
     }
 
-    public void CloseStatement(ReadOnlySpan<byte> name)
+    public PreparedStatement? FindStatement(ReadOnlySpan<byte> name) => Resolve(portals: false, name);
+
+    public PreparedStatement? FindPortal(ReadOnlySpan<byte> portal) => Resolve(portals: true, portal);
+
+    /// <summary>The current group's recorded changes went upstream (its Sync may follow later).</summary>
+    public void Sent()
     {
-        if (name.IsEmpty) _unnamedStatement = null;
-        else _statements.Remove(Encoding.UTF8.GetString(name));
+        if (_unsent.Count == 0) return;
+        lock (_lock)
+        {
+            _sent.AddRange(_unsent);
+            _groupSent += _unsent.Count;
+            _unsent.Clear();
+        }
     }
 
-    public void ClosePortal(ReadOnlySpan<byte> name)
+    /// <summary>A Sync or Query went upstream (the client's or TicketGate's own): its ReadyForQuery settles the changes before it.</summary>
+    public void EndGroup()
     {
-        if (name.IsEmpty) _unnamedPortal = null;
-        else _portals.Remove(Encoding.UTF8.GetString(name));
+        lock (_lock)
+        {
+            _sent.Add(new Change(Kind.EndOfGroup, "", null));
+            _groupSent = 0;
+        }
     }
+
+    /// <summary>The unsent changes of a group being held; they go upstream only if it is released.</summary>
+    public Change[] TakeUnsent()
+    {
+        var changes = _unsent.ToArray();
+        _unsent.Clear();
+        return changes;
+    }
+
+    /// <summary>A held group was released: its changes went upstream.</summary>
+    public void Sent(Change[] changes)
+    {
+        _unsent.InsertRange(0, changes);
+        Sent();
+    }
+
+    /// <summary>The group is read again from its start once more bytes arrive: forget what was recorded of it.</summary>
+    public void DiscardUnsent() => _unsent.Clear();
+
+    /// <summary>ParseComplete, BindComplete or CloseComplete: the oldest sent change took effect.</summary>
+    public void Confirm()
+    {
+        lock (_lock)
+        {
+            // SQL that renamed things ran before the confirmed change.
+            while (_head < _sent.Count && _sent[_head].What == Kind.Forget) Apply(_sent[_head++]);
+            if (_head < _sent.Count && _sent[_head].What != Kind.EndOfGroup) Apply(_sent[_head++]);
+            Compact();
+        }
+    }
+
+    /// <summary>ReadyForQuery: changes of the finished group that were never confirmed failed or were skipped.</summary>
+    public void Settle()
+    {
+        lock (_lock)
+        {
+            while (_head < _sent.Count)
+            {
+                var change = _sent[_head++];
+                var kind = change.What;
+                if (kind == Kind.EndOfGroup) break;
+                if (kind == Kind.Forget) Apply(change);
+            }
+            Compact();
+        }
+    }
+
+    private void Compact()
+    {
+        if (_head < _sent.Count) return;
+        _sent.Clear();
+        _head = 0;
+        _groupSent = 0;
+    }
+
+    private void Apply(in Change change)
+    {
+        switch (change.What)
+        {
+            case Kind.Parse:
+                _statements[change.Name] = change.Statement!;
+                break;
+            case Kind.Bind:
+                _portals[change.Name] = change.Statement!;
+                break;
+            case Kind.CloseStatement:
+                _statements.Remove(change.Name);
+                break;
+            case Kind.ClosePortal:
+                _portals.Remove(change.Name);
+                break;
+            case Kind.Forget:
+                _statements.Clear();
+                _portals.Clear();
+                break;
+        }
+    }
+
+    /// <summary>What the server may hold under <paramref name="nameBytes"/> when the client's next message runs; null when nothing.</summary>
+    private PreparedStatement? Resolve(bool portals, ReadOnlySpan<byte> nameBytes)
+    {
+        Span<char> buffer = stackalloc char[256];
+        ReadOnlySpan<char> name = nameBytes.Length <= 256 ? buffer[..Encoding.UTF8.GetChars(nameBytes, buffer)] : Encoding.UTF8.GetString(nameBytes);
+        var define = portals ? Kind.Bind : Kind.Parse;
+        var close = portals ? Kind.ClosePortal : Kind.CloseStatement;
+        var forgotten = false;
+        lock (_lock)
+        {
+            // Certain: the current group's own changes, newest first (had one failed, this message would be skipped).
+            var groupStart = _sent.Count - _groupSent;
+            for (var i = _unsent.Count + _groupSent - 1; i >= 0; i--)
+            {
+                var change = i >= _groupSent ? _unsent[i - _groupSent] : _sent[groupStart + i];
+                var kind = change.What;
+                if (kind == Kind.Forget) forgotten = true;
+                else if ((kind == define || kind == close) && name.SequenceEqual(change.Name))
+                {
+                    return forgotten ? PreparedStatement.Either(change.Statement, PreparedStatement.Unknown) : change.Statement;
+                }
+            }
+            // Uncertain: earlier groups' changes not confirmed yet, and what the server confirmed; the server holds one of them.
+            PreparedStatement? result = null;
+            for (var i = groupStart - 1; i >= _head; i--)
+            {
+                var change = _sent[i];
+                var kind = change.What;
+                if (kind == Kind.Forget) forgotten = true;
+                else if (kind == define && name.SequenceEqual(change.Name)) result = PreparedStatement.Either(result, change.Statement);
+            }
+            var confirmed = portals ? _portals.GetAlternateLookup<ReadOnlySpan<char>>() : _statements.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (confirmed.TryGetValue(name, out var known)) result = PreparedStatement.Either(result, known);
+            else if (_namesCreatedInSql) forgotten = true;
+            return forgotten ? PreparedStatement.Either(result, PreparedStatement.Unknown) : result;
+        }
+    }
+
+    private static string NameOf(ReadOnlySpan<byte> name) => name.IsEmpty ? "" : Encoding.UTF8.GetString(name);
 }

@@ -23,19 +23,25 @@ internal sealed class StatementTrace
 /// completion (CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse) and one per Sync or Query (ReadyForQuery).
 /// Entries TicketGate injected itself are swallowed: their answers never reach the client.
 /// </summary>
-internal sealed class ResponseExpectations
+internal sealed class ResponseExpectations(PreparedStatements prepared)
 {
     private readonly ConcurrentQueue<Expectation> _queue = new();
 
     public void ExpectStatement(StatementTrace trace) => _queue.Enqueue(new Expectation(trace, null, swallow: false));
 
-    public void ExpectReady() => _queue.Enqueue(Expectation.Ready);
+    public void ExpectReady()
+    {
+        // Each ReadyForQuery also settles the prepared-statement changes sent before it.
+        prepared.EndGroup();
+        _queue.Enqueue(Expectation.Ready);
+    }
 
     /// <summary>Expects an injected exchange whose every answer is dropped; completes with the transaction status it ends in.</summary>
     public Task<byte> ExpectSwallowed(bool wholeGroup)
     {
         var done = new TaskCompletionSource<byte>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (wholeGroup) _queue.Enqueue(Expectation.SwallowedStatement);
+        prepared.EndGroup();
         _queue.Enqueue(new Expectation(null, done, swallow: true));
         return done.Task;
     }
