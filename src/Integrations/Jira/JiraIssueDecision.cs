@@ -30,9 +30,9 @@ public static class JiraIssueDecision
                 }
             }
         }
-        // Without a changelog entry there is no person to credit; the status alone is not a decision anyone can be held to.
-        if (deciding?["author"] is not JsonObject author) return TicketDecision.Pending(ticket, status);
-        return new TicketDecision(ticket, verdict, [ActorOf(author)], decidedAt, status);
+        // Without a changelog entry nobody is credited; the workflow's distinct-people rule then refuses to count the decision.
+        IReadOnlyList<TicketActor> people = deciding?["author"] is JsonObject author ? [ActorOf(author)] : [];
+        return new TicketDecision(ticket, verdict, people, decidedAt, status);
     }
 
     public static string StatusName(JsonObject issue) => issue["fields"]?["status"]?["name"]?.GetValue<string>() ?? "";

@@ -32,3 +32,13 @@ public sealed class BearerAuthorization(Func<string> token) : IAuthorization
 
     public override string ToString() => "personal access token";
 }
+
+/// <summary>For endpoints that authenticate in the body (the OAuth token endpoint); every call to them passes authorize: false.</summary>
+public sealed class NoAuthorization : IAuthorization
+{
+    public static readonly NoAuthorization Instance = new();
+
+    public ValueTask<string> HeaderAsync(CancellationToken cancellationToken) => ValueTask.FromResult("");
+
+    public ValueTask<bool> RenewAsync(string rejectedHeader, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+}
