@@ -19,13 +19,16 @@ public sealed class TicketChannel : ITicketChannelHealth
     private readonly ResiliencePipeline<RestResponse> _pipeline;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly TicketChannelOptions _options;
+    private long _openUntilTicks;
 
     public TicketChannel(string system, TicketChannelOptions options)
     {
         System = system;
         _options = options;
-        _pipeline = new ResiliencePipelineBuilder<RestResponse>()
-            .AddRetry(new RetryStrategyOptions<RestResponse>
+        var builder = new ResiliencePipelineBuilder<RestResponse>();
+        if (options.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<RestResponse>
             {
                 MaxRetryAttempts = options.MaxRetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
@@ -36,7 +39,9 @@ public sealed class TicketChannel : ITicketChannelHealth
                     args.Outcome.Result is { } r && ShouldRetry(r, args.Context.Properties.GetValue(KindKey, CallKind.Repeatable))),
                 DelayGenerator = args => ValueTask.FromResult(
                     args.Outcome.Result is { } r ? RetryAfter.From(r, DateTimeOffset.UtcNow) : null),
-            })
+            });
+        }
+        _pipeline = builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<RestResponse>
             {
                 FailureRatio = options.FailureRatio,
@@ -44,6 +49,11 @@ public sealed class TicketChannel : ITicketChannelHealth
                 SamplingDuration = options.SamplingDuration,
                 BreakDuration = options.BreakDuration,
                 StateProvider = _circuit,
+                OnOpened = args =>
+                {
+                    Interlocked.Exchange(ref _openUntilTicks, (DateTimeOffset.UtcNow + args.BreakDuration).UtcTicks);
+                    return ValueTask.CompletedTask;
+                },
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { } r && IsOutage(r)),
             })
             .Build();
@@ -51,7 +61,16 @@ public sealed class TicketChannel : ITicketChannelHealth
 
     public string System { get; }
 
-    public bool IsAvailable => _circuit.CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+    /// <summary>
+    /// False only while the circuit is open and its break lasts. Polly moves to half-open on the next call, not by itself; once the
+    /// break is over the channel counts as available, so the next request is the probe rather than a fallback decision.
+    /// </summary>
+    public bool IsAvailable => _circuit.CircuitState switch
+    {
+        CircuitState.Closed or CircuitState.HalfOpen => true,
+        CircuitState.Open => DateTimeOffset.UtcNow.UtcTicks >= Interlocked.Read(ref _openUntilTicks),
+        _ => false,
+    };
 
     public TimeSpan AttemptTimeout => _options.AttemptTimeout;
 
