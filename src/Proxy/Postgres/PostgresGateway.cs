@@ -77,6 +77,14 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
             {
                 tls = await StartTlsAsync(transport, token).ConfigureAwait(false);
                 transport = tls;
+                // As PostgreSQL 17 does: direct TLS without ALPN may be a TLS connection meant for another server, replayed here.
+                if (tls.ApplicationProtocol != PostgresAlpn)
+                {
+                    await FatalAsync(transport, SqlState.ProtocolViolation,
+                        "direct TLS connections must negotiate the ALPN protocol \"postgresql\"",
+                        hint: "Use a client that sends ALPN with sslnegotiation=direct (libpq 17 or later), or send an SSLRequest first.").ConfigureAwait(false);
+                    return;
+                }
             }
 
             Dictionary<string, string>? parameters = null;
