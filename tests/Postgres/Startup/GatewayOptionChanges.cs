@@ -49,7 +49,7 @@ internal static class GatewayOptionChanges
     };
 
     public static PostgresListenerOptions Copy(this PostgresListenerOptions listener, bool? insecure = null, bool keepCertificate = true,
-        int? maxMessageBytes = null) => new()
+        int? maxMessageBytes = null, TimeSpan? startupTimeout = null) => new()
     {
         Address = listener.Address,
         Port = listener.Port,
@@ -57,6 +57,6 @@ internal static class GatewayOptionChanges
         KeyFile = keepCertificate ? listener.KeyFile : null,
         Insecure = insecure ?? listener.Insecure,
         MaxMessageBytes = maxMessageBytes ?? listener.MaxMessageBytes,
-        StartupTimeout = listener.StartupTimeout,
+        StartupTimeout = startupTimeout ?? listener.StartupTimeout,
     };
 }
