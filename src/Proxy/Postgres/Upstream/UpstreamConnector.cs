@@ -46,6 +46,13 @@ internal sealed class UpstreamConnector : IDisposable
             };
             throw new UpstreamUnavailableException($"TicketGate could not connect to the database of connection \"{connection.Name}\" at {where}: {reason}", e);
         }
+        catch
+        {
+            // The secret could not be read (or anything else went wrong) half-way through authentication: hang up now rather
+            // than leave the server holding a connection slot until its authentication_timeout.
+            if (upstream is not null) await upstream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task<UpstreamConnection> OpenTransportAsync(ConnectionDefinition connection, CancellationToken cancellationToken)
