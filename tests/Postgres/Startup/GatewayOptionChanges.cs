@@ -33,6 +33,24 @@ internal static class GatewayOptionChanges
         };
     }
 
+    /// <summary>The policy with more functions treated as safe (pg_sleep: a slow query that runs without approval).</summary>
+    public static TicketGateOptions WithSafeFunctions(this TicketGateOptions options, params string[] functions) => new()
+    {
+        Oidc = options.Oidc,
+        Postgres = options.Postgres,
+        Http = options.Http,
+        StateDatabase = options.StateDatabase,
+        Connections = options.Connections,
+        Policy = new PolicyDefinition
+        {
+            Rules = options.Policy.Rules,
+            DefaultTier = options.Policy.DefaultTier,
+            SafeFunctions = [.. options.Policy.SafeFunctions, .. functions],
+        },
+        PolicySource = options.PolicySource,
+        Audit = options.Audit,
+    };
+
     /// <summary>The fixture's connection under another name, with some of its parts replaced.</summary>
     public static ConnectionDefinition Variant(this ConnectionDefinition connection, string name, int? port = null, string? user = null,
         SecretReference? password = null) => new()
