@@ -184,6 +184,10 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         {
             await FatalAsync(transport, SqlState.ProtocolViolation, e.Message).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
+        {
+            await FatalAsync(transport, SqlState.AdminShutdown, "TicketGate is shutting down").ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (!shutdown.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
         {
             await FatalAsync(transport, SqlState.ProtocolViolation,

@@ -35,12 +35,14 @@ internal sealed class UpstreamConnector : IDisposable
             await AuthenticateAsync(upstream, connection, clientParameters, timeout.Token).ConfigureAwait(false);
             return upstream;
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or AuthenticationException or UpstreamAuthenticationException or UpstreamRefusedException)
+        // Cancellation by the caller (shutdown, the client's start-up deadline) is the caller's to report, not an unreachable database.
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or UpstreamAuthenticationException or UpstreamRefusedException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             if (upstream is not null) await upstream.DisposeAsync().ConfigureAwait(false);
             var reason = e switch
             {
-                OperationCanceledException when !cancellationToken.IsCancellationRequested => $"no answer within {ConnectTimeout.TotalSeconds:0}s",
+                OperationCanceledException => $"no answer within {ConnectTimeout.TotalSeconds:0}s",
                 SocketException s => s.Message,
                 _ => e.Message,
             };
