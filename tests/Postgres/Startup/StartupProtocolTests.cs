@@ -91,6 +91,17 @@ public sealed class StartupProtocolTests(PostgresClusterFixture postgres) : IAsy
     }
 
     [Fact]
+    public async Task Start_up_message_with_an_unterminated_parameter_is_refused()
+    {
+        await using var client = await TlsClientAsync();
+
+        await client.SendAsync(RawPostgresClient.Packet(RawPostgresClient.Protocol30, Encoding.UTF8.GetBytes("user\0agent-7\0database\0ap")));
+
+        await AssertFatalAsync(client, "08P01", "malformed start-up message");
+        await AssertBystanderWorksAsync();
+    }
+
+    [Fact]
     public async Task Protocol_2_start_up_is_refused_as_unsupported()
     {
         await using var client = await RawPostgresClient.ConnectAsync(_gateway.PostgresPort);

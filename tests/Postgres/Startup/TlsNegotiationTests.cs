@@ -1,5 +1,6 @@
 using System.Net.Security;
 using Npgsql;
+using TicketGate.Proxy.Postgres.Tls;
 using TicketGate.Tests.Fixtures;
 
 namespace TicketGate.Tests.Postgres.Startup;
@@ -15,11 +16,24 @@ public sealed class TlsNegotiationTests(PostgresClusterFixture postgres) : IAsyn
     [Fact]
     public async Task Psql_verifying_the_gateway_ca_connects_over_tls()
     {
-        var result = await _gateway.PsqlAsync(postgres, _gateway.Token(), ["-At", "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"]);
+        var result = await _gateway.PsqlAsync(postgres, _gateway.Token(), ["-c", "\\conninfo"]);
 
         Assert.Equal(0, result.ExitCode);
-        // The upstream leg is plaintext here (ssl_mode disable); the agent's leg was verified TLS or psql would have failed.
-        Assert.Equal("f", result.StandardOutput.Trim());
+        Assert.Contains("SSL connection (protocol: TLS", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Psql_trusting_another_ca_refuses_the_gateway_certificate()
+    {
+        var otherCa = ListenerCertificate.EnsureDemoCertificate(Path.Combine(_gateway.Folder, "other-ca")).CaFile;
+
+        var result = await _gateway.PsqlAsync(postgres, _gateway.Token(), ["-c", "SELECT 1"],
+            connInfo: _gateway.PsqlConnInfo().Replace(_gateway.CaFile, otherCa, StringComparison.Ordinal));
+
+        Assert.NotEqual(0, result.ExitCode);
+        // The other demo CA has the same name, so OpenSSL reports a failed signature check ("EVP lib") rather than an unknown issuer.
+        Assert.Matches("SSL error|certificate verify failed", result.StandardError);
+        Assert.DoesNotContain("TicketGate", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
