@@ -141,7 +141,10 @@ internal sealed class RawPostgresClient : IAsyncDisposable
     }
 
     /// <summary>Runs a TLS handshake right away (after 'S', or as PostgreSQL 17's direct TLS with ALPN "postgresql").</summary>
-    public async Task<SslStream> StartTlsAsync(string caFile, bool alpn = false)
+    public Task<SslStream> StartTlsAsync(string caFile, bool alpn = false) => StartTlsAsync(caFile, alpn ? "postgresql" : null);
+
+    /// <summary>Runs a TLS handshake right away, offering <paramref name="alpn"/> as the application protocol when given.</summary>
+    public async Task<SslStream> StartTlsAsync(string caFile, string? alpn)
     {
         var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
         var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
@@ -155,7 +158,7 @@ internal sealed class RawPostgresClient : IAsyncDisposable
                 RevocationMode = X509RevocationMode.NoCheck,
             },
         };
-        if (alpn) options.ApplicationProtocols = [new SslApplicationProtocol("postgresql")];
+        if (alpn is not null) options.ApplicationProtocols = [new SslApplicationProtocol(alpn)];
         await tls.AuthenticateAsClientAsync(options).WaitAsync(ReadTimeout);
         _stream = tls;
         return tls;

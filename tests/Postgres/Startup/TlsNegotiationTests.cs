@@ -157,4 +157,17 @@ public sealed class TlsNegotiationTests(PostgresClusterFixture postgres) : IAsyn
         Assert.True(answer is null || (answer.Code == 'E' && answer.SqlState == "08P01"), answer?.Describe());
         if (answer is not null) Assert.True(await client.IsClosedAsync());
     }
+
+    [Fact]
+    public async Task Tls_offering_only_another_application_protocol_is_refused()
+    {
+        await using var client = await RawPostgresClient.ConnectAsync(_gateway.PostgresPort);
+        await client.SendAsync(RawPostgresClient.Packet(RawPostgresClient.SslRequestCode));
+        Assert.Equal('S', await client.ReadByteAsync());
+
+        // A client that says it speaks HTTP/2 is not a PostgreSQL client, whatever it sends next.
+        var handshake = await Record.ExceptionAsync(() => client.StartTlsAsync(_gateway.CaFile, "h2"));
+
+        Assert.IsType<System.Security.Authentication.AuthenticationException>(handshake);
+    }
 }
