@@ -1,18 +1,20 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Npgsql;
+using TicketGate.Proxy.Configuration;
 using TicketGate.Tests.Fixtures;
 
 namespace TicketGate.Tests.Postgres.Startup;
 
-public sealed class CancelRequestTests(PostgresClusterFixture postgres) : IAsyncLifetime
+public sealed class CancelRequestTests(CancelRequestTests.SleepyGateway shared) : IClassFixture<CancelRequestTests.SleepyGateway>
 {
-    private GatewayFixture _gateway = null!;
+    private readonly GatewayFixture _gateway = shared.Gateway;
 
-    // pg_sleep counts as safe here, so the slow queries run upstream instead of being held for approval.
-    public async ValueTask InitializeAsync() => _gateway = await GatewayFixture.StartAsync(postgres, o => o.WithSafeFunctions("pg_sleep"));
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+    /// <summary>pg_sleep counts as safe here, so the slow queries run upstream instead of being held for approval.</summary>
+    public sealed class SleepyGateway(PostgresClusterFixture postgres) : SharedGateway(postgres)
+    {
+        protected override TicketGateOptions Configure(TicketGateOptions options) => options.WithSafeFunctions("pg_sleep");
+    }
 
     [Fact]
     public async Task Plaintext_cancel_request_cancels_the_running_query()

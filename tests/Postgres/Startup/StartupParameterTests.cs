@@ -3,13 +3,9 @@ using TicketGate.Tests.Fixtures;
 
 namespace TicketGate.Tests.Postgres.Startup;
 
-public sealed class StartupParameterTests(PostgresClusterFixture postgres) : IAsyncLifetime
+public sealed class StartupParameterTests(PostgresClusterFixture postgres, SharedGateway shared) : IClassFixture<SharedGateway>
 {
-    private GatewayFixture _gateway = null!;
-
-    public async ValueTask InitializeAsync() => _gateway = await GatewayFixture.StartAsync(postgres);
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+    private readonly GatewayFixture _gateway = shared.Gateway;
 
     [Fact]
     public async Task Role_in_options_is_refused_with_42501_through_psql()

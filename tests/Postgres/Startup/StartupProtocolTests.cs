@@ -1,29 +1,29 @@
 using System.Buffers.Binary;
 using System.Text;
 using Npgsql;
+using TicketGate.Proxy.Configuration;
 using TicketGate.Tests.Fixtures;
 
 namespace TicketGate.Tests.Postgres.Startup;
 
 /// <summary>Malformed and unusual protocol input, by hand: each gets an ErrorResponse or a closed connection, and harms no other session.</summary>
-public sealed class StartupProtocolTests(PostgresClusterFixture postgres) : IAsyncLifetime
+public sealed class StartupProtocolTests(StartupProtocolTests.StrictGateway shared) : IClassFixture<StartupProtocolTests.StrictGateway>, IAsyncLifetime
 {
     private const int MaxMessageBytes = 1024 * 1024;
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(2);
-    private GatewayFixture _gateway = null!;
+    private readonly GatewayFixture _gateway = shared.Gateway;
     private NpgsqlConnection _bystander = null!;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>A small message limit and a short start-up timeout, so the tests can reach them quickly.</summary>
+    public sealed class StrictGateway(PostgresClusterFixture postgres) : SharedGateway(postgres)
     {
-        _gateway = await GatewayFixture.StartAsync(postgres, o => o.WithListener(l => l.Copy(maxMessageBytes: MaxMessageBytes, startupTimeout: StartupTimeout)));
-        _bystander = await _gateway.OpenAsync();
+        protected override TicketGateOptions Configure(TicketGateOptions options) =>
+            options.WithListener(l => l.Copy(maxMessageBytes: MaxMessageBytes, startupTimeout: StartupTimeout));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _bystander.DisposeAsync();
-        await _gateway.DisposeAsync();
-    }
+    public async ValueTask InitializeAsync() => _bystander = await _gateway.OpenAsync();
+
+    public ValueTask DisposeAsync() => _bystander.DisposeAsync();
 
     [Fact]
     public async Task Typed_message_with_length_under_four_ends_the_session_with_08P01()

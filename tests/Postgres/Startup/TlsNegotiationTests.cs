@@ -5,13 +5,9 @@ using TicketGate.Tests.Fixtures;
 
 namespace TicketGate.Tests.Postgres.Startup;
 
-public sealed class TlsNegotiationTests(PostgresClusterFixture postgres) : IAsyncLifetime
+public sealed class TlsNegotiationTests(PostgresClusterFixture postgres, SharedGateway shared) : IClassFixture<SharedGateway>
 {
-    private GatewayFixture _gateway = null!;
-
-    public async ValueTask InitializeAsync() => _gateway = await GatewayFixture.StartAsync(postgres);
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+    private readonly GatewayFixture _gateway = shared.Gateway;
 
     [Fact]
     public async Task Psql_verifying_the_gateway_ca_connects_over_tls()

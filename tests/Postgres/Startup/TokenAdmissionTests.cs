@@ -5,15 +5,11 @@ using TicketGate.Tests.Fixtures;
 
 namespace TicketGate.Tests.Postgres.Startup;
 
-public sealed class TokenAdmissionTests(PostgresClusterFixture postgres) : IAsyncLifetime
+public sealed class TokenAdmissionTests(PostgresClusterFixture postgres, SharedGateway shared) : IClassFixture<SharedGateway>
 {
     // A hang check, not a performance target: a refusal must come back, not wait for the start-up timeout.
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
-    private GatewayFixture _gateway = null!;
-
-    public async ValueTask InitializeAsync() => _gateway = await GatewayFixture.StartAsync(postgres);
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+    private readonly GatewayFixture _gateway = shared.Gateway;
 
     [Fact]
     public async Task Real_length_token_passes_through_psql_pgpassword()
