@@ -48,6 +48,24 @@ public sealed class ShutdownTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Stopping_the_gateway_tells_a_session_waiting_for_approval_57P01()
+    {
+        var gateway = await GatewayFixture.StartAsync(postgres);
+        await using var client = await LoggedInAsync(gateway);
+        await client.SendAsync(RawPostgresClient.Query("DELETE FROM items WHERE id = 1"));
+        var notice = await client.ReadUntilAsync('N');
+        Assert.Contains("held for approval", notice!.Text, StringComparison.Ordinal);
+
+        var stopping = gateway.DisposeAsync().AsTask();
+
+        var fatal = await client.ReadUntilAsync('E');
+        Assert.NotNull(fatal);
+        Assert.Equal("57P01", fatal.SqlState);
+        Assert.True(await client.IsClosedAsync());
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task Stopping_the_gateway_tells_a_client_still_in_start_up()
     {
         var gateway = await GatewayFixture.StartAsync(postgres);
