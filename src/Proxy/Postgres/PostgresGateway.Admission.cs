@@ -21,13 +21,10 @@ internal sealed partial class PostgresGateway
         "client_min_messages",
     };
 
-    // Client encodings whose multibyte characters can contain the bytes of a quote or backslash: with one of these the server
-    // would read a statement differently from the classifier's parser (PostgreSQL refuses them as server encodings for that reason).
-    private static readonly HashSet<string> UnsafeClientEncodings = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "SJIS", "SHIFTJIS", "SHIFTJIS2004", "MSKANJI", "WIN932", "CP932", "BIG5", "WIN950", "CP950", "GBK", "WIN936", "CP936",
-        "UHC", "WIN949", "CP949", "GB18030", "JOHAB",
-    };
+    // TicketGate's parser reads SQL as UTF-8, so the client must send UTF-8 (SQL_ASCII means "no conversion": the server then
+    // checks the bytes as UTF-8 too). A list of bad encodings would miss aliases: PostgreSQL also knows SJIS as windows932,
+    // G.B.K as GBK, and so on. Names are compared as PostgreSQL does, on their letters and digits only.
+    private static readonly HashSet<string> AcceptedClientEncodings = new(StringComparer.Ordinal) { "utf8", "unicode", "sqlascii" };
 
     // A password message carrying a 16 KiB token with some slack; anything longer is not a token.
     private const int MaxPasswordMessage = 20 * 1024;
@@ -177,11 +174,22 @@ internal sealed partial class PostgresGateway
         {
             return "standard_conforming_strings must stay on through TicketGate: with it off the server reads string literals differently from TicketGate's parser";
         }
-        if (name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && UnsafeClientEncodings.Contains(value.Replace("_", "").Replace("-", "")))
+        if (name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase) && !AcceptedClientEncodings.Contains(EncodingKey(value)))
         {
-            return $"client_encoding {value} is not allowed through TicketGate: its multibyte characters can hide quotes from the statement parser; use UTF8";
+            return $"client_encoding {value} is not allowed through TicketGate: it reads statements as UTF-8, and other encodings (SJIS, BIG5, GBK…) can hide quotes from its parser; use UTF8";
         }
         return null;
+    }
+
+    /// <summary>An encoding name as PostgreSQL matches it: letters and digits only, lower case ("Shift_JIS" → "shiftjis").</summary>
+    private static string EncodingKey(string name)
+    {
+        var key = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            if (char.IsAsciiLetterOrDigit(c)) key.Append(char.ToLowerInvariant(c));
+        }
+        return key.ToString();
     }
 
     private static partial class Log

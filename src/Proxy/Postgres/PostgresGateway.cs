@@ -77,6 +77,14 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
             {
                 tls = await StartTlsAsync(transport, token).ConfigureAwait(false);
                 transport = tls;
+                // As PostgreSQL 17 does: direct TLS without ALPN may be a TLS connection meant for another server, replayed here.
+                if (tls.ApplicationProtocol != PostgresAlpn)
+                {
+                    await FatalAsync(transport, SqlState.ProtocolViolation,
+                        "direct TLS connections must negotiate the ALPN protocol \"postgresql\"",
+                        hint: "Use a client that sends ALPN with sslnegotiation=direct (libpq 17 or later), or send an SSLRequest first.").ConfigureAwait(false);
+                    return;
+                }
             }
 
             Dictionary<string, string>? parameters = null;
@@ -138,7 +146,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
             }
             catch (UpstreamUnavailableException e)
             {
-                Log.UpstreamUnavailable(Logger, target.Name, e.Message);
+                Log.UpstreamUnavailable(Logger, target.Name, e.InnerException is UpstreamRefusedException refused ? refused.DetailForLog : e.Message);
                 await FatalAsync(transport, SqlState.ConnectionFailure, e.Message).ConfigureAwait(false);
                 return;
             }
@@ -176,6 +184,10 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         {
             await FatalAsync(transport, SqlState.ProtocolViolation, e.Message).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
+        {
+            await FatalAsync(transport, SqlState.AdminShutdown, "TicketGate is shutting down").ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (!shutdown.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
         {
             await FatalAsync(transport, SqlState.ProtocolViolation,
@@ -201,7 +213,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
             ApplicationProtocols = [PostgresAlpn],
             ClientCertificateRequired = false,
         }, cancellationToken).ConfigureAwait(false);
-        return new TlsClientTransport(ssl);
+        return new TlsClientTransport(ssl, Options.Postgres.MaxMessageBytes);
     }
 
     /// <summary>Protocol 3.2 (or _pq_ options) get a NegotiateProtocolVersion: we speak 3.0 and ignore those options.</summary>

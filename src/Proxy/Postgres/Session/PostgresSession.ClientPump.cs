@@ -101,20 +101,18 @@ internal sealed partial class PostgresSession
                 violation = $"invalid length in a message of type '{Printable(code)}'";
                 return ClientAction.ProtocolViolation;
             }
+            var streamable = code == FrontendCode.CopyData && !_groupGated;
+            if (total > maxMessage && !streamable)
+            {
+                violation = $"message of type '{Printable(code)}' is {total} bytes, over TicketGate's limit of {maxMessage} bytes";
+                return ClientAction.ProtocolViolation;
+            }
             if (cursor.Length < total)
             {
-                if (code == FrontendCode.CopyData && !_groupGated)
-                {
-                    // Stream large COPY data straight through instead of buffering it whole.
-                    _copyDataRemaining = total - cursor.Length;
-                    cursor = cursor.Slice(cursor.Length);
-                    break;
-                }
-                if (total > maxMessage)
-                {
-                    violation = $"message of type '{Printable(code)}' is {total} bytes, over TicketGate's limit of {maxMessage} bytes";
-                    return ClientAction.ProtocolViolation;
-                }
+                if (!streamable) break;
+                // Stream large COPY data straight through instead of buffering it whole.
+                _copyDataRemaining = total - cursor.Length;
+                cursor = cursor.Slice(cursor.Length);
                 break;
             }
 

@@ -66,7 +66,9 @@ internal sealed partial class PostgresSession : IAsyncDisposable
         {
             Log.SessionPumpEnded(_logger, Id, e.Message);
         }
-        if (shutdown.IsCancellationRequested && first != clientPump)
+        // Only a client pump that finished by itself means the client left (closed, Terminate) or was already told why (a
+        // protocol violation); at shutdown both pumps are cancelled and either may finish first.
+        if (shutdown.IsCancellationRequested && !(first == clientPump && clientPump.IsCompletedSuccessfully))
         {
             await TryWriteFatalAsync(new ServerNotice("FATAL", SqlState.AdminShutdown, "TicketGate is shutting down")).ConfigureAwait(false);
         }

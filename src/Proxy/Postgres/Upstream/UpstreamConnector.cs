@@ -35,16 +35,25 @@ internal sealed class UpstreamConnector : IDisposable
             await AuthenticateAsync(upstream, connection, clientParameters, timeout.Token).ConfigureAwait(false);
             return upstream;
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or AuthenticationException or UpstreamAuthenticationException or UpstreamRefusedException)
+        // Cancellation by the caller (shutdown, the client's start-up deadline) is the caller's to report, not an unreachable database.
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or UpstreamAuthenticationException or UpstreamRefusedException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             if (upstream is not null) await upstream.DisposeAsync().ConfigureAwait(false);
             var reason = e switch
             {
-                OperationCanceledException when !cancellationToken.IsCancellationRequested => $"no answer within {ConnectTimeout.TotalSeconds:0}s",
+                OperationCanceledException => $"no answer within {ConnectTimeout.TotalSeconds:0}s",
                 SocketException s => s.Message,
                 _ => e.Message,
             };
             throw new UpstreamUnavailableException($"TicketGate could not connect to the database of connection \"{connection.Name}\" at {where}: {reason}", e);
+        }
+        catch
+        {
+            // The secret could not be read (or anything else went wrong) half-way through authentication: hang up now rather
+            // than leave the server holding a connection slot until its authentication_timeout.
+            if (upstream is not null) await upstream.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -172,7 +181,11 @@ internal sealed class UpstreamConnector : IDisposable
                 case BackendCode.ReadyForQuery:
                     return;
                 case BackendCode.ErrorResponse:
-                    throw new UpstreamRefusedException(ErrorFields.Describe(body));
+                    // A refused login says which upstream role TicketGate uses: keep that for the log, not for the agent.
+                    var state = ErrorFields.Get(body, (byte)'C');
+                    throw new UpstreamRefusedException(state is "28P01" or "28000"
+                        ? "the database refused TicketGate's credentials for this connection; an administrator must check them"
+                        : ErrorFields.Describe(body), ErrorFields.Describe(body));
                 case BackendCode.NoticeResponse:
                 case BackendCode.NegotiateProtocolVersion:
                     break;
@@ -234,4 +247,8 @@ internal sealed class UpstreamConnector : IDisposable
 
 public sealed class UpstreamUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-public sealed class UpstreamRefusedException(string message) : Exception(message);
+public sealed class UpstreamRefusedException(string message, string? detailForLog = null) : Exception(message)
+{
+    /// <summary>The upstream's own words, which may name the upstream role: for TicketGate's log only.</summary>
+    public string DetailForLog { get; } = detailForLog ?? message;
+}
