@@ -20,6 +20,8 @@ public sealed class ClassificationCache
     private readonly Lock gate = new();
     private readonly Dictionary<string, SqlClassification> entries;
     private readonly Dictionary<string, SqlClassification>.AlternateLookup<ReadOnlySpan<char>> bySpan;
+    private readonly Dictionary<string, SqlClassification> shapes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqlClassification>.AlternateLookup<ReadOnlySpan<char>> shapesBySpan;
 
     public ClassificationCache(SqlClassifier classifier, int capacity = 10_000)
     {
@@ -28,6 +30,54 @@ public sealed class ClassificationCache
         this.capacity = capacity;
         entries = new Dictionary<string, SqlClassification>(StringComparer.Ordinal);
         bySpan = entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        shapesBySpan = shapes.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>
+    /// Classifies the text of a simple Query. Texts are rarely repeated exactly there (literals differ), so one-statement
+    /// queries are remembered by their <see cref="QueryShape"/>: a query that differs from a parsed one only in its numbers reuses
+    /// that parse, with its own text. Anything without a shape is parsed.
+    /// </summary>
+    public SqlClassification ClassifyQuery(ReadOnlySpan<byte> utf8Sql)
+    {
+        Span<char> shape = stackalloc char[QueryShape.MaxLength];
+        if (!QueryShape.TryWrite(utf8Sql, shape, out var length)) return classifier.Classify(utf8Sql);
+        var key = shape[..length];
+        SqlClassification? known;
+        lock (gate)
+        {
+            shapesBySpan.TryGetValue(key, out known);
+        }
+        if (known is not null)
+        {
+            var statement = known.Statements[0];
+            return new SqlClassification
+            {
+                Statements =
+                [
+                    new ClassifiedStatement
+                    {
+                        Text = QueryShape.StatementText(utf8Sql),
+                        Classes = statement.Classes,
+                        Tables = statement.Tables,
+                        Functions = statement.Functions,
+                        Kind = statement.Kind,
+                        Note = statement.Note,
+                    },
+                ],
+                Classes = known.Classes,
+            };
+        }
+        var classification = classifier.Classify(utf8Sql);
+        if (classification.Parsed && classification.Statements.Count == 1)
+        {
+            lock (gate)
+            {
+                if (shapes.Count >= capacity) shapes.Clear();
+                shapes.TryAdd(key.ToString(), classification);
+            }
+        }
+        return classification;
     }
 
     public int Count

@@ -149,7 +149,7 @@ internal sealed partial class PostgresSession
                     EnqueueGroupTraces();
                     var body = MessageFraming.Contiguous(message.Slice(5), ref _scratch);
                     var sql = body.Length > 0 && body[^1] == 0 ? body[..^1] : body;
-                    var classification = _gateway.Classifier.Classify(sql);
+                    var classification = _gateway.ClassificationCache.ClassifyQuery(sql);
                     if (PreparedStatements.ChangesNames(classification)) _prepared.Forget();
                     _prepared.Sent();
                     var verdict = _gateway.Policy.EvaluateMessage(Connection, IdentityGroups, classification);
