@@ -43,6 +43,7 @@ public static partial class ConfigurationLoader
         var connections = ReadConnections(root);
         var (policy, policySource) = ReadPolicy(root, connections);
         var audit = ReadAudit(root.Section("audit"));
+        var workflows = ReadWorkflows(root.Section("workflows"), connections);
         root.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigurationException(sourceName, problems);
@@ -56,6 +57,7 @@ public static partial class ConfigurationLoader
             Policy = policy!,
             PolicySource = policySource,
             Audit = audit,
+            Workflows = workflows,
         };
     }
 

@@ -15,6 +15,7 @@ public sealed class TicketGateOptions
     /// <summary>Where the policy came from, for logs: the config file, a policy file's path, or the built-in default.</summary>
     public string PolicySource { get; init; } = "built-in default policy";
     public AuditOptions Audit { get; init; } = new();
+    public WorkflowOptions Workflows { get; init; } = new();
 }
 
 public sealed class OidcOptions

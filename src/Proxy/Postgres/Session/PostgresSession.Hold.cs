@@ -186,11 +186,12 @@ internal sealed partial class PostgresSession
 
     private ServerNotice DenialNotice(Guid requestId, ApprovalDecision decision)
     {
-        var by = decision.DecidedBy.Count > 0 ? string.Join(", ", decision.DecidedBy) : "nobody";
+        // A workflow step (critical tier, fallback, a failed step) decides without a person.
+        var by = decision.DecidedBy.Count > 0 ? "rejected by " + string.Join(", ", decision.DecidedBy) : "denied by its approval workflow";
         return decision.Status switch
         {
             ApprovalStatus.Rejected => new ServerNotice("ERROR", SqlState.InsufficientPrivilege,
-                $"TicketGate: request {requestId} was rejected by {by}" + (decision.ByFallback ? " (fallback policy)" : "") + $": {decision.Reason}",
+                $"TicketGate: request {requestId} was {by}" + (decision.ByFallback ? " (fallback policy)" : "") + $": {decision.Reason}",
                 Detail: $"The statement was not run. Request {requestId}.",
                 Hint: "Change the statement or ask an approver; a new attempt starts a new request."),
             ApprovalStatus.Expired => new ServerNotice("ERROR", SqlState.QueryCanceled,
