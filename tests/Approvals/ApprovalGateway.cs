@@ -42,6 +42,10 @@ internal static class ApprovalGateway
         throw new TimeoutException($"the workflow of request {requestId} did not finish");
     }
 
+    /// <summary>The one request the test's command made, as it stands now.</summary>
+    public static async Task<StoredApprovalRequest> OnlyRequestAsync(GatewayFixture gateway) =>
+        Assert.Single(await gateway.Services.GetRequiredService<ApprovalRequestStore>().ListAsync(null, 10));
+
     public static List<string> Executed(WorkflowInstance instance) =>
         [.. instance.ActivityExecutions.Where(r => r.Status == ActivityStatus.Completed).Select(r => r.ActivityId)];
 
