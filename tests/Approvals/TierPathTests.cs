@@ -95,6 +95,23 @@ public sealed class TierPathTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Two_approvals_at_the_same_moment_both_count()
+    {
+        await using var gateway = await StartAsync(postgres, new TicketDeskDouble());
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "ANALYZE items"]);
+        var request = await gateway.WaitForPendingAsync();
+
+        var votes = await Task.WhenAll(gateway.ApproveAsync(request.Request.Id, "alice"), gateway.ApproveAsync(request.Request.Id, "bob"));
+        var result = await psql;
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains(votes, v => v.StatusCode == HttpStatusCode.OK);
+        var decided = (await gateway.RequestAsync(request.Request.Id))!;
+        Assert.Equal(ApprovalStatus.Approved, decided.Status);
+        Assert.Equal(["alice", "bob"], decided.DecidedBy.Order());
+    }
+
+    [Fact]
     public async Task High_tier_on_a_servicenow_connection_opens_a_change_instead()
     {
         var tickets = new TicketDeskDouble();
