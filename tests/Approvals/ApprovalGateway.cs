@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TicketGate.Proxy.Configuration;
@@ -11,11 +12,20 @@ namespace TicketGate.Tests.Approvals;
 /// <summary>Starts gateways whose held commands are decided by workflows/approval.json, with variables and a ticket system chosen by the test.</summary>
 internal static class ApprovalGateway
 {
-    public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, TicketDeskDouble? tickets = null,
-        ApprovalWorkflowBindings? bindings = null, params (string Name, string Value)[] variables)
+    public static Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, TicketDeskDouble? tickets = null,
+        ApprovalWorkflowBindings? bindings = null, params (string Name, string Value)[] variables) =>
+        StartAsync(postgres, tickets, bindings, [], variables);
+
+    /// <param name="definitions">More Studio-format definitions to import beside approval.json.</param>
+    public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, TicketDeskDouble? tickets,
+        ApprovalWorkflowBindings? bindings, IReadOnlyList<JsonObject> definitions, params (string Name, string Value)[] variables)
     {
         var folder = Directory.CreateTempSubdirectory("ticketgate-approval-").FullName;
         var directory = ApprovalWorkflowFile.WriteWithVariables(folder, variables);
+        foreach (var definition in definitions)
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, (string)definition["definitionId"]! + ".json"), definition.ToJsonString());
+        }
         return await GatewayFixture.StartAsync(postgres,
             options => GatewayFixture.WithWorkflows(options, new WorkflowOptions { Directory = directory, Approvals = bindings ?? new() }),
             services =>

@@ -1,4 +1,5 @@
 using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Expressions;
 using TicketGate.Workflows.Runtime;
 
 namespace TicketGate.Workflows.Activities;
@@ -24,15 +25,18 @@ public sealed class FallbackPolicy : WorkflowActivity
         Options = ["low", "medium", "high"], DefaultValue = "low", Order = 1)]
     public Input<string> AllowUpTo { get; } = new();
 
-    [Input(Description = "Why the fallback decides, for the agent and the record, e.g. \"no approver decided within 30 minutes\".",
-        DefaultValue = "the approval channel is unavailable", Order = 2)]
+    [Input(Description = "Why the fallback decides, for the agent and the record, e.g. \"no approver decided within 30 minutes\". " +
+                         "Empty: what the step before noted (a ticket system that couldn't be reached), else \"the approval channel is unavailable\".",
+        Order = 2)]
     public Input<string> Cause { get; } = new();
 
     public override ValueTask ExecuteAsync(ActivityExecutionContext context)
     {
         var tier = ApprovalWorkflowInput.RequireTier(context.WorkflowInput);
         var mode = context.Get(Mode) is { Length: > 0 } m ? m : Block;
-        var cause = context.Get(Cause) is { Length: > 0 } c ? c : "the approval channel is unavailable";
+        var cause = context.Get(Cause) is { Length: > 0 } c
+            ? c
+            : WorkflowTypes.ConvertTo<string>(context.GetVariable(DecisionNotes.Reason)) is { Length: > 0 } noted ? noted : "the approval channel is unavailable";
         bool allowed;
         string rule;
         if (string.Equals(mode, AllowUpToTier, StringComparison.OrdinalIgnoreCase))

@@ -23,18 +23,29 @@ public sealed class TicketDecisions(WorkflowRunner runner)
 
     public static Dictionary<string, object?> Payload(string ticketKey) => new(StringComparer.Ordinal) { ["ticketKey"] = ticketKey };
 
-    /// <summary>Resumes every workflow waiting on the ticket; returns how many resumed (0: nobody waits, or it was reported before).</summary>
+    /// <summary>
+    /// Resumes every workflow waiting on the ticket; returns how many resumed (0: nobody waits, or it was reported before).
+    /// A ticket is opened inside a workflow run that saves its wait only when the run ends, so a report that comes very
+    /// quickly after the ticket appeared is tried again for a moment instead of being dropped.
+    /// </summary>
     public async Task<int> ReportAsync(TicketDecision decision, CancellationToken cancellationToken)
     {
         var input = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["status"] = decision.Status.ToString(), ["decidedBy"] = decision.DecidedBy, ["reason"] = decision.Reason,
         };
-        var resumed = 0;
-        foreach (var result in await runner.ResumeStimulusAsync(StimulusName, Payload(decision.TicketKey), input, cancellationToken))
+        for (var attempt = 1; ; attempt++)
         {
-            if (result.Outcome == ResumeOutcome.Resumed) resumed++;
+            var results = await runner.ResumeStimulusAsync(StimulusName, Payload(decision.TicketKey), input, cancellationToken);
+            var resumed = 0;
+            foreach (var result in results)
+            {
+                if (result.Outcome == ResumeOutcome.Resumed) resumed++;
+            }
+            if (resumed > 0 || results.Count > 0 || attempt == RetriesWhenNobodyWaits) return resumed;
+            await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
         }
-        return resumed;
     }
+
+    private const int RetriesWhenNobodyWaits = 8;
 }
