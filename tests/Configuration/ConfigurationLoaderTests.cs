@@ -14,6 +14,7 @@ public sealed class ConfigurationLoaderTests : IDisposable
     public void Example_file_in_docker_folder_loads_once_its_files_and_variables_exist()
     {
         var staging = folder.WriteFile("shop-staging", "staging-s3cret\n");
+        Directory.CreateDirectory(Path.Combine(folder.Path, "workflows"));
         var yaml = File.ReadAllText(Path.Combine(RepositoryRoot(), "docker", "ticketgate.example.yaml"))
             .Replace("/etc/ticketgate/", folder.Path + "/")
             .Replace("TG_STATE_DB", folder.StateDbVariable)
@@ -45,6 +46,35 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Equal(["my_schema.pure_fn"], options.Policy.SafeFunctions);
         Assert.Equal(TimeSpan.FromMilliseconds(200), options.Audit.FlushInterval);
         Assert.Equal((50_000, 1_000), (options.Audit.QueueCapacity, options.Audit.BatchSize));
+        Assert.Equal(Path.Combine(folder.Path, "workflows"), options.Workflows.Directory);
+        Assert.Equal(("approval", TicketSystems.ServiceNow), (options.Workflows.Approvals.For("shop-prod").DefinitionId, options.Workflows.Approvals.For("shop-prod").TicketSystem));
+        Assert.Equal(TicketSystems.Jira, options.Workflows.Approvals.For("shop-staging").TicketSystem);
+    }
+
+    [Fact]
+    public void Workflow_binding_of_an_unknown_connection_or_ticket_system_is_refused()
+    {
+        var yaml = folder.ValidYaml() + """
+
+            workflows:
+              ticket_system: remedy
+              connections:
+                shop-qa: { definition: approval }
+            """;
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(yaml));
+
+        Assert.Contains(error.Problems, p => p.KeyPath == "workflows.ticket_system" && p.Message.Contains("use jira or servicenow", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.KeyPath == "workflows.connections.shop-qa" && p.Message.Contains("there is no connection 'shop-qa'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Workflows_default_to_approval_json_beside_the_executable()
+    {
+        var options = Load(folder.ValidYaml());
+
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "workflows"), options.Workflows.ResolveDirectory());
+        Assert.Equal(ApprovalWorkflowBindings.DefaultApprovalDefinition, options.Workflows.Approvals.For("shop-prod").DefinitionId);
     }
 
     [Fact]

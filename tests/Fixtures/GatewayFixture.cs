@@ -15,7 +15,9 @@ using TicketGate.Proxy.Hosting;
 using TicketGate.Proxy.Identity;
 using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres.Tls;
+using TicketGate.Tests.Workflows;
 using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Runtime;
 
 namespace TicketGate.Tests.Fixtures;
 
@@ -57,8 +59,9 @@ public sealed class GatewayFixture : IAsyncDisposable
     /// upstream role. <paramref name="configure"/> may adjust the options (policy, insecure listener, another upstream port).
     /// </summary>
     /// <param name="logs">Receives the gateway's log (Debug and up) when given, for tests that check what it writes there.</param>
+    /// <param name="services">Registers test doubles (a ticket system) over the gateway's own services.</param>
     public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, Func<TicketGateOptions, TicketGateOptions>? configure = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null, Action<IServiceCollection>? services = null)
     {
         var cluster = await postgres.ClusterAsync();
         var folder = Directory.CreateTempSubdirectory("ticketgate-gateway-").FullName;
@@ -109,6 +112,13 @@ public sealed class GatewayFixture : IAsyncDisposable
             Audit = new AuditOptions { FlushInterval = TimeSpan.FromMilliseconds(50) },
         };
         if (configure is not null) options = configure(options);
+        // Timers in tests are seconds long: the gateway's Hangfire server polls for due ones often.
+        options = WithWorkflows(options, new WorkflowOptions
+        {
+            Directory = options.Workflows.Directory,
+            Approvals = options.Workflows.Approvals,
+            Scheduling = new TicketGate.Workflows.Scheduling.SchedulingOptions { PollInterval = TimeSpan.FromMilliseconds(250), WorkerCount = 1 },
+        });
 
         var app = GatewayHost.Build(options, issuer, logging =>
         {
@@ -118,7 +128,7 @@ public sealed class GatewayFixture : IAsyncDisposable
                 return;
             }
             logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
-        });
+        }, collection => services?.Invoke(collection));
         await app.StartAsync();
         return new GatewayFixture(app, issuer, options, folder, tls.CaFile, targetConnection);
     }
@@ -176,6 +186,30 @@ public sealed class GatewayFixture : IAsyncDisposable
     }
 
     public Task<StoredApprovalRequest?> RequestAsync(Guid id) => Services.GetRequiredService<ApprovalRequestStore>().GetAsync(id);
+
+    /// <summary>The workflow instance deciding a request, as stored.</summary>
+    public Task<WorkflowInstance?> WorkflowOfAsync(Guid requestId) =>
+        Services.GetRequiredService<IWorkflowInstanceStore>().FindAsync(ApprovalWorkflowInput.InstanceIdOf(requestId), CancellationToken.None);
+
+    /// <summary>Waits until a request is no longer pending (a workflow decided it on a timer), and returns it.</summary>
+    public async Task<StoredApprovalRequest> WaitForDecisionAsync(Guid requestId, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(20)))
+        {
+            if (await RequestAsync(requestId) is { IsPending: false } decided) return decided;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"request {requestId} was not decided in time");
+    }
+
+    /// <summary>The options with another workflows folder (a copy of approval.json with other variable values).</summary>
+    public static TicketGateOptions WithWorkflows(TicketGateOptions options, WorkflowOptions workflows) => new()
+    {
+        Oidc = options.Oidc, Postgres = options.Postgres, Http = options.Http, StateDatabase = options.StateDatabase,
+        Connections = options.Connections, Policy = options.Policy, PolicySource = options.PolicySource, Audit = options.Audit,
+        Workflows = workflows,
+    };
 
     /// <summary>Approves through the HTTP API as a person of the test directory (alice and bob are in dba).</summary>
     public Task<HttpResponseMessage> ApproveAsync(Guid id, string approver = "alice", string[]? groups = null, string? reason = null) =>

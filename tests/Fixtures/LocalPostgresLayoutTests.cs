@@ -47,6 +47,6 @@ public sealed class LocalPostgresLayoutTests(PostgresClusterFixture postgres)
 
         var settings = await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal("127.0.0.1 off 200 UTF8 scram-sha-256", settings);
+        Assert.Equal("127.0.0.1 off 1000 UTF8 scram-sha-256", settings);
     }
 }

@@ -145,7 +145,7 @@ public sealed class PostgresClusterFixture : IAsyncDisposable
     {
         await LeftoverClusters.SweepAsync().ConfigureAwait(false);
         LeftoverClusters.MarkOwned(DataDirectory);
-        var cluster = new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = DataDirectory, Ephemeral = true });
+        var cluster = new LocalPostgresCluster(new LocalPostgresOptions { DataDirectory = DataDirectory, Ephemeral = true, MaxConnections = 1000 });
         try
         {
             await cluster.StartAsync(port: 0).ConfigureAwait(false);

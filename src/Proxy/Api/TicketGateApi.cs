@@ -95,9 +95,12 @@ public static class TicketGateApi
         return result.Outcome switch
         {
             DeskOutcome.Decided => Results.Json(RequestView.From(result.Request!, RequestLinks.Page(options, requestId)), Json),
+            // The vote counts; the request's workflow waits for more approvers.
+            DeskOutcome.VoteRecorded => Results.Json(RequestView.From(result.Request!, RequestLinks.Page(options, requestId)), Json,
+                statusCode: StatusCodes.Status202Accepted),
             DeskOutcome.NotFound => Problems.NotFound(result.Message),
             DeskOutcome.Forbidden => Problems.Forbidden(result.Message),
-            DeskOutcome.AlreadyDecided => Problems.Conflict(result.Message),
+            DeskOutcome.AlreadyDecided or DeskOutcome.AlreadyVoted => Problems.Conflict(result.Message),
             _ => Problems.BadRequest(result.Message),
         };
     }

@@ -66,7 +66,9 @@ internal static class RequestsCommand
             using var api = ApiClient.Connect(parse.GetValue(dataDir), parse.GetValue(actAs), parse.GetValue(url), parse.GetValue(token), "alice");
             var result = await api.PostAsync<RequestView>($"api/requests/{Uri.EscapeDataString(parse.GetRequiredValue(id))}/{name}",
                 new DecisionBody(parse.GetValue(reason)), ct);
-            Console.WriteLine($"Request {result.Id} {result.Status} by {string.Join(", ", result.DecidedBy)}.");
+            Console.WriteLine(result.Status == "pending"
+                ? $"Your vote on request {result.Id} is recorded; its workflow waits for more approvals."
+                : $"Request {result.Id} {result.Status}" + (result.DecidedBy.Count > 0 ? $" by {string.Join(", ", result.DecidedBy)}." : "."));
             return 0;
         }));
         return command;

@@ -43,6 +43,7 @@ public static partial class ConfigurationLoader
         var connections = ReadConnections(root);
         var (policy, policySource) = ReadPolicy(root, connections);
         var audit = ReadAudit(root.Section("audit"));
+        var workflows = ReadWorkflows(root.Section("workflows"), connections);
         root.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigurationException(sourceName, problems);
@@ -56,6 +57,7 @@ public static partial class ConfigurationLoader
             Policy = policy!,
             PolicySource = policySource,
             Audit = audit,
+            Workflows = workflows,
         };
     }
 
@@ -157,6 +159,7 @@ public static partial class ConfigurationLoader
             Address = address,
             Port = port,
             PublicUrl = section.Url("public_url", required: false, "https", "http")?.ToString().TrimEnd('/'),
+            AdminGroups = section.TextList("admin_groups") ?? defaults.AdminGroups,
         };
         section.RejectUnknownKeys();
         return options;

@@ -15,6 +15,7 @@ public sealed class TicketGateOptions
     /// <summary>Where the policy came from, for logs: the config file, a policy file's path, or the built-in default.</summary>
     public string PolicySource { get; init; } = "built-in default policy";
     public AuditOptions Audit { get; init; } = new();
+    public WorkflowOptions Workflows { get; init; } = new();
 }
 
 public sealed class OidcOptions
@@ -53,6 +54,8 @@ public sealed class HttpListenerOptions
     public int Port { get; init; } = 15480;
     /// <summary>The URL people use to reach TicketGate's HTTP side (links in notices and tickets). Defaults to http://Address:Port.</summary>
     public string? PublicUrl { get; init; }
+    /// <summary>Groups whose members administer TicketGate (the Hangfire dashboard, later the workflow designer).</summary>
+    public IReadOnlyList<string> AdminGroups { get; init; } = ["ticketgate-admins"];
 }
 
 /// <summary>One upstream database agents may reach, by name. The secret never leaves TicketGate.</summary>

@@ -16,14 +16,19 @@ using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres;
 using TicketGate.Proxy.Postgres.Tls;
 using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Runtime;
+using TicketGate.Workflows.Scheduling;
 using TicketGate.Workflows.Storage;
+using Hangfire;
 
 namespace TicketGate.Proxy.Hosting;
 
 /// <summary>Composes the gateway: the PostgreSQL listener and the HTTP side (API, request pages, the demo issuer) in one Kestrel server.</summary>
 public static partial class GatewayHost
 {
-    public static WebApplication Build(TicketGateOptions options, DevelopmentIssuer? issuer = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="configureServices">Runs after the gateway's own registrations, so what it registers wins (the workflow scheduler of a host or test).</param>
+    public static WebApplication Build(TicketGateOptions options, DevelopmentIssuer? issuer = null, Action<ILoggingBuilder>? logging = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         // Fail at start-up, not on the first statement, when the PostgreSQL parser library is missing.
         TicketGate.Proxy.Classification.Parsing.PgQueryLibrary.EnsureLoaded();
@@ -57,12 +62,21 @@ public static partial class GatewayHost
         {
             Name = "ticketgate-state",
         }.Build());
-        services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(), [new ApprovalMigrations(), new AuditMigrations()]));
+        services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
+            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations()]));
         services.AddSingleton(sp => new ApprovalRequestStore(sp.GetRequiredService<NpgsqlDataSource>(), Holder(options)));
         services.AddSingleton<DecisionSignals>();
-        services.AddSingleton<IApprovalGate>(sp => new StoredApprovalGate(
-            sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), id => RequestLinks.Page(options, id)));
-        services.AddSingleton<ApprovalDesk>();
+        // Decisions reach the session holding the command in this process at once, and other processes through NOTIFY.
+        services.AddSingleton<PostgresDecisionChannel>();
+        services.AddSingleton<IDecisionPublisher>(sp => sp.GetRequiredService<PostgresDecisionChannel>());
+        AddWorkflows(services, options);
+        services.AddSingleton<IApprovalGate>(sp => new WorkflowApprovalGate(
+            sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), sp.GetRequiredService<IDecisionPublisher>(),
+            sp.GetRequiredService<WorkflowRunner>(), options.Workflows.Approvals, id => RequestLinks.Page(options, id),
+            sp.GetRequiredService<ILogger<WorkflowApprovalGate>>()));
+        services.AddSingleton(sp => new ApprovalDesk(
+            sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<IDecisionPublisher>(),
+            new ApprovalVoting(sp.GetRequiredService<WorkflowRunner>(), sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<NpgsqlDataSource>(), options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(sp => new AuditReader(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ITokenValidator>(sp => new TokenValidator(options.Oidc, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
@@ -83,11 +97,20 @@ public static partial class GatewayHost
         // Order matters: the schema exists before the audit writer or any session touches it.
         services.AddHostedService<StateStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresDecisionChannel>());
+        services.AddWorkflowScheduling(options.StateDatabase.ReadConnectionString(), options.Workflows.Scheduling);
         services.AddProblemDetails();
+        configureServices?.Invoke(services);
 
         var app = builder.Build();
         if (issuer is not null) app.MapDevelopmentIssuer(issuer);
         app.MapTicketGateApi();
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            AsyncAuthorization = [new AdminDashboardAuthorization(app.Services.GetRequiredService<ITokenValidator>(), options.Http.AdminGroups)],
+            DisplayStorageConnectionString = false,
+            AppPath = null,
+        }, app.Services.GetRequiredService<JobStorage>());
         return app;
     }
 
@@ -97,8 +120,9 @@ public static partial class GatewayHost
     private static System.Net.IPEndPoint Endpoint(string address, int port) =>
         new(address is "*" or "0.0.0.0" ? System.Net.IPAddress.Any : address == "::" ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Parse(address), port);
 
-    /// <summary>Migrates the state database and withdraws requests an earlier run of this instance left pending.</summary>
-    private sealed partial class StateStartup(StateDatabase database, ApprovalRequestStore store, ILogger<StateStartup> logger) : IHostedService
+    /// <summary>Migrates the state database, withdraws requests an earlier run of this instance left pending, and starts the workflows.</summary>
+    private sealed partial class StateStartup(StateDatabase database, ApprovalRequestStore store, IServiceProvider services,
+        TicketGateOptions options, ILogger<StateStartup> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -106,6 +130,7 @@ public static partial class GatewayHost
             if (applied.Count > 0) LogMigrated(logger, string.Join(", ", applied));
             var orphans = await store.WithdrawOrphansAsync("TicketGate restarted while the command was held", cancellationToken).ConfigureAwait(false);
             if (orphans.Count > 0) LogOrphans(logger, orphans.Count);
+            await StartWorkflowsAsync(services, options, orphans, logger, cancellationToken).ConfigureAwait(false);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

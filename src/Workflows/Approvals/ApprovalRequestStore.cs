@@ -159,6 +159,41 @@ public sealed class ApprovalRequestStore(NpgsqlDataSource dataSource, string hol
     }
 
     /// <summary>
+    /// Sets who may decide a pending request and until when (a workflow's approval step decides both). Returns false when
+    /// the request is no longer pending.
+    /// </summary>
+    public Task<bool> SetApproverGroupsAsync(Guid id, IReadOnlyList<string> groups, DateTimeOffset? deadline,
+        CancellationToken cancellationToken = default) =>
+        RunAsync($"set the approvers of approval request {id}", async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                UPDATE ticketgate.approval_requests SET approver_groups = @groups, deadline = coalesce(@deadline, deadline)
+                WHERE id = @id AND status = 'pending'
+                """, connection);
+            command.Parameters.AddWithValue("id", id);
+            command.Parameters.AddWithValue("groups", NpgsqlDbType.Array | NpgsqlDbType.Text, groups.ToArray());
+            command.Parameters.AddWithValue("deadline", NpgsqlDbType.TimestampTz, (object?)deadline?.ToUniversalTime() ?? DBNull.Value);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
+
+    /// <summary>Adds a group to a pending request's approver groups (an escalation); false when no longer pending.</summary>
+    public Task<bool> AddApproverGroupAsync(Guid id, string group, CancellationToken cancellationToken = default) =>
+        RunAsync($"add approvers to approval request {id}", async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                UPDATE ticketgate.approval_requests
+                SET approver_groups = CASE WHEN @group = ANY(approver_groups) THEN approver_groups
+                                           ELSE array_append(approver_groups, @group) END
+                WHERE id = @id AND status = 'pending'
+                """, connection);
+            command.Parameters.AddWithValue("id", id);
+            command.Parameters.AddWithValue("group", group);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
+
+    /// <summary>
     /// Withdraws every pending request this holder left behind in earlier runs: their sessions are gone, so nobody
     /// can ever release them. Call once at start-up, before accepting sessions. Returns the ids withdrawn.
     /// </summary>

@@ -43,6 +43,9 @@ internal sealed partial class PostgresSession
 
         PendingApproval pending;
         var heldAt = Stopwatch.GetTimestamp();
+        // From here a cancel belongs to this command, even while it is still being submitted (a workflow may take a moment to start).
+        var cancelSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _cancelWhileHeld = cancelSignal;
         try
         {
             if (!_gateway.Audit.IsHealthy) throw new ApprovalStoreUnavailableException("the audit store is unavailable");
@@ -50,6 +53,7 @@ internal sealed partial class PostgresSession
         }
         catch (ApprovalStoreUnavailableException e)
         {
+            _cancelWhileHeld = null;
             // Fail closed: a statement that needs review is never run unrecorded.
             Record(held, AuditDecision.Failed, request.Id, []);
             await DenyAsync(held, new ServerNotice("ERROR", SqlState.SystemError,
@@ -60,8 +64,6 @@ internal sealed partial class PostgresSession
         }
 
         Log.CommandHeld(_logger, Id, request.Id, verdict.Tier.ToName(), verdict.Rule, Identity.Subject);
-        var cancelSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _cancelWhileHeld = cancelSignal;
         await WriteToClientAsync(output => BackendMessages.WriteNoticeResponse(output, new ServerNotice("NOTICE", SqlState.Warning,
             $"TicketGate: held for approval as request {request.Id} (tier {verdict.Tier.ToName()}, rule \"{verdict.Rule}\")",
             Detail: $"Approve or reject at {pending.ApprovalLink}",
@@ -189,11 +191,12 @@ internal sealed partial class PostgresSession
 
     private ServerNotice DenialNotice(Guid requestId, ApprovalDecision decision)
     {
-        var by = decision.DecidedBy.Count > 0 ? string.Join(", ", decision.DecidedBy) : "nobody";
+        // A workflow step (critical tier, fallback, a failed step) decides without a person.
+        var by = decision.DecidedBy.Count > 0 ? "rejected by " + string.Join(", ", decision.DecidedBy) : "denied by its approval workflow";
         return decision.Status switch
         {
             ApprovalStatus.Rejected => new ServerNotice("ERROR", SqlState.InsufficientPrivilege,
-                $"TicketGate: request {requestId} was rejected by {by}" + (decision.ByFallback ? " (fallback policy)" : "") + $": {decision.Reason}",
+                $"TicketGate: request {requestId} was {by}" + (decision.ByFallback ? " (fallback policy)" : "") + $": {decision.Reason}",
                 Detail: $"The statement was not run. Request {requestId}.",
                 Hint: "Change the statement or ask an approver; a new attempt starts a new request."),
             ApprovalStatus.Expired => new ServerNotice("ERROR", SqlState.QueryCanceled,
