@@ -56,7 +56,9 @@ public sealed class GatewayFixture : IAsyncDisposable
     /// Starts a gateway. The target database gets a table <c>items(id int primary key, name text)</c> with rows 1..10, owned by the
     /// upstream role. <paramref name="configure"/> may adjust the options (policy, insecure listener, another upstream port).
     /// </summary>
-    public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, Func<TicketGateOptions, TicketGateOptions>? configure = null)
+    /// <param name="logs">Receives every log message of the gateway (all levels), for tests that search the logs.</param>
+    public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, Func<TicketGateOptions, TicketGateOptions>? configure = null,
+        ILoggerProvider? logs = null)
     {
         var cluster = await postgres.ClusterAsync();
         var folder = Directory.CreateTempSubdirectory("ticketgate-gateway-").FullName;
@@ -108,7 +110,11 @@ public sealed class GatewayFixture : IAsyncDisposable
         };
         if (configure is not null) options = configure(options);
 
-        var app = GatewayHost.Build(options, issuer, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = GatewayHost.Build(options, issuer, logging =>
+        {
+            logging.SetMinimumLevel(logs is null ? LogLevel.Warning : LogLevel.Trace);
+            if (logs is not null) logging.AddProvider(logs);
+        });
         await app.StartAsync();
         return new GatewayFixture(app, issuer, options, folder, tls.CaFile, targetConnection);
     }

@@ -43,6 +43,9 @@ public static partial class ConfigurationLoader
         var connections = ReadConnections(root);
         var (policy, policySource) = ReadPolicy(root, connections);
         var audit = ReadAudit(root.Section("audit"));
+        var maskingKey = root.Secret("masking_key");
+        var recording = ReadRecording(root.Section("recording"));
+        CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigurationException(sourceName, problems);
@@ -56,6 +59,8 @@ public static partial class ConfigurationLoader
             Policy = policy!,
             PolicySource = policySource,
             Audit = audit,
+            MaskingKey = maskingKey,
+            Recording = recording,
         };
     }
 
@@ -253,6 +258,7 @@ public static partial class ConfigurationLoader
                 Tags = section.TextMap("tags") ?? new Dictionary<string, string>(),
                 ApproverGroups = section.TextList("approver_groups") ?? [],
                 SslMode = section.Text("ssl_mode")?.ToLowerInvariant() ?? "prefer",
+                Masking = ReadMasking(section.Section("masking")),
             };
             if (Array.IndexOf(SslModes, connection.SslMode) < 0)
             {

@@ -15,6 +15,9 @@ public sealed class TicketGateOptions
     /// <summary>Where the policy came from, for logs: the config file, a policy file's path, or the built-in default.</summary>
     public string PolicySource { get; init; } = "built-in default policy";
     public AuditOptions Audit { get; init; } = new();
+    /// <summary>The key of the masking style hash (HMAC-SHA-256); one per deployment, so tokens are stable across sessions.</summary>
+    public SecretReference? MaskingKey { get; init; }
+    public RecordingOptions Recording { get; init; } = new();
 }
 
 public sealed class OidcOptions
@@ -69,6 +72,8 @@ public sealed class ConnectionDefinition
     public IReadOnlyList<string> ApproverGroups { get; init; } = [];
     /// <summary>TLS towards the upstream, as Npgsql names it: disable, allow, prefer, require, verify-ca or verify-full.</summary>
     public string SslMode { get; init; } = "prefer";
+    /// <summary>What is masked in results before they reach the agent, the recording, the audit or a log.</summary>
+    public MaskingDefinition Masking { get; init; } = MaskingDefinition.None;
 }
 
 /// <summary>

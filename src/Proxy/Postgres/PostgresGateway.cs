@@ -11,6 +11,7 @@ using TicketGate.Proxy.Audit;
 using TicketGate.Proxy.Classification;
 using TicketGate.Proxy.Configuration;
 using TicketGate.Proxy.Identity;
+using TicketGate.Proxy.Masking;
 using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres.Cancel;
 using TicketGate.Proxy.Postgres.Messages;
@@ -46,6 +47,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         Logger = logger;
         _lifetime = lifetime;
         _certificate = certificate;
+        Masking = new MaskingPolicies(options);
     }
 
     public TicketGateOptions Options { get; }
@@ -58,6 +60,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
     public ILogger Logger { get; }
     public CancelKeyRegistry CancelKeys { get; } = new();
     public UpstreamConnector Upstreams { get; } = new();
+    public MaskingPolicies Masking { get; }
 
     public int ActiveSessions => CancelKeys.Count;
 
@@ -238,7 +241,11 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         }
     }
 
-    public void Dispose() => Upstreams.Dispose();
+    public void Dispose()
+    {
+        Upstreams.Dispose();
+        Masking.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     private static string Describe(string? value) => value is null ? "(none)" : Encoding.UTF8.GetByteCount(value) > 64 ? value[..64] + "…" : value;
 }

@@ -194,6 +194,7 @@ internal sealed partial class PostgresSession
                         return ClientAction.ProtocolViolation;
                     }
                     _prepared.Bind(portal, statementName);
+                    if (_masker is not null) NoteBind(portal, body, MessageFraming.ReadCString(body, afterPortal, out _));
                     break;
                 }
                 case FrontendCode.Execute:
@@ -207,6 +208,7 @@ internal sealed partial class PostgresSession
                     }
                     var statement = _prepared.FindPortal(portal) ?? UnknownPortal;
                     if (statement.RenamesPrepared) _prepared.Forget();
+                    if (_masker is not null) NoteExecute(portal, statement);
                     var verdict = statement.Verdict;
                     _groupTraces.Add(new StatementTrace
                     {
@@ -238,6 +240,7 @@ internal sealed partial class PostgresSession
                 }
                 case FrontendCode.Describe:
                     groupHasMessages = true;
+                    if (_masker is not null) NoteDescribe(MessageFraming.Contiguous(message.Slice(5), ref _scratch));
                     break;
                 case FrontendCode.Flush:
                     if (_groupGated)
@@ -382,6 +385,7 @@ internal sealed partial class PostgresSession
         Class = verdict.Class == StatementClass.None ? statement.Primary : verdict.Class,
         Tier = verdict.Tier,
         Rule = verdict.Rule,
+        Tables = statement.Tables,
         ReceivedTimestamp = now,
     };
 

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using TicketGate.Proxy.Configuration;
 using TicketGate.Proxy.Identity;
+using TicketGate.Proxy.Masking;
 using TicketGate.Proxy.Postgres.Messages;
 using TicketGate.Proxy.Postgres.Upstream;
 
@@ -38,6 +39,7 @@ internal sealed partial class PostgresSession : IAsyncDisposable
         Connection = connection;
         IdentityGroups = identityGroups;
         _sessionIdText = Id.ToString();
+        _masker = gateway.Masking.For(connection) is { } masking ? new ResultMasker(masking) : null;
     }
 
     public Guid Id { get; } = Guid.CreateVersion7();
