@@ -15,6 +15,7 @@ using TicketGate.Proxy.Hosting;
 using TicketGate.Proxy.Identity;
 using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres.Tls;
+using TicketGate.Proxy.Recording;
 using TicketGate.Workflows.Approvals;
 
 namespace TicketGate.Tests.Fixtures;
@@ -107,6 +108,7 @@ public sealed class GatewayFixture : IAsyncDisposable
             },
             Policy = DefaultPolicy.Definition,
             Audit = new AuditOptions { FlushInterval = TimeSpan.FromMilliseconds(50) },
+            Recording = new RecordingOptions { FlushInterval = TimeSpan.FromMilliseconds(50) },
         };
         if (configure is not null) options = configure(options);
 
@@ -216,6 +218,22 @@ public sealed class GatewayFixture : IAsyncDisposable
                 if (match(record)) return record;
             }
             if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(10))) throw new TimeoutException("no matching audit row appeared");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// A recorded session once it has ended and every event of it is written (a client's exit may come just before the gateway
+    /// notices the disconnect).
+    /// </summary>
+    public async Task<(RecordedSession Session, IReadOnlyList<RecordedEvent> Events)> RecordedSessionAsync(Guid sessionId, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            await Services.GetRequiredService<RecordingLog>().FlushAsync();
+            if (await Services.GetRequiredService<RecordingReader>().GetAsync(sessionId) is { Session.EndedAt: not null } recorded) return recorded;
+            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(10))) throw new TimeoutException($"session {sessionId} was not recorded as ended");
             await Task.Delay(50);
         }
     }

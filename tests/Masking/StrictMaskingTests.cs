@@ -31,7 +31,7 @@ public sealed class StrictMaskingTests(PostgresClusterFixture postgres) : IAsync
         {
             Assert.Equal(3L, await next.ExecuteScalarAsync());
         }
-        await _shop.AssertAuditAndLogsCleanAsync();
+        await _shop.AssertAuditRecordingsAndLogsCleanAsync();
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class StrictMaskingTests(PostgresClusterFixture postgres) : IAsync
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("TicketGate withheld this result", result.StandardError, StringComparison.Ordinal);
         MaskedShop.AssertNoSecrets(result.StandardOutput + result.StandardError, "psql's output");
-        await _shop.AssertAuditAndLogsCleanAsync();
+        await _shop.AssertAuditRecordingsAndLogsCleanAsync();
     }
 
     [Fact]

@@ -19,6 +19,7 @@ using TicketGate.Proxy.Postgres.Session;
 using TicketGate.Proxy.Postgres.Startup;
 using TicketGate.Proxy.Postgres.Tls;
 using TicketGate.Proxy.Postgres.Upstream;
+using TicketGate.Proxy.Recording;
 using TicketGate.Workflows.Approvals;
 
 namespace TicketGate.Proxy.Postgres;
@@ -34,7 +35,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
     private readonly IHostApplicationLifetime _lifetime;
 
     public PostgresGateway(TicketGateOptions options, ITokenValidator tokens, SqlClassifier classifier, ClassificationCache classificationCache,
-        PolicyEvaluator policy, IApprovalGate approvalGate, AuditLog audit, ILogger<PostgresGateway> logger, IHostApplicationLifetime lifetime,
+        PolicyEvaluator policy, IApprovalGate approvalGate, AuditLog audit, RecordingLog recording, ILogger<PostgresGateway> logger, IHostApplicationLifetime lifetime,
         X509Certificate2? certificate)
     {
         Options = options;
@@ -44,6 +45,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         Policy = policy;
         ApprovalGate = approvalGate;
         Audit = audit;
+        Recording = recording;
         Logger = logger;
         _lifetime = lifetime;
         _certificate = certificate;
@@ -57,6 +59,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
     public PolicyEvaluator Policy { get; }
     public IApprovalGate ApprovalGate { get; }
     public AuditLog Audit { get; }
+    public RecordingLog Recording { get; }
     public ILogger Logger { get; }
     public CancelKeyRegistry CancelKeys { get; } = new();
     public UpstreamConnector Upstreams { get; } = new();

@@ -45,6 +45,7 @@ internal sealed partial class PostgresSession
             if (result.IsCanceled) return;
             var buffer = result.Buffer;
             var action = Scan(ref buffer, out var held, out var violation);
+            _recording?.Client(result.Buffer.Slice(0, buffer.Start));
             reader.AdvanceTo(buffer.Start, result.Buffer.End);
             if (upstream.UnflushedBytes > 0)
             {

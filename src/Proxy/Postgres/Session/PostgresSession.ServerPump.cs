@@ -37,7 +37,7 @@ internal sealed partial class PostgresSession
                 var waitForCatalog = _catalogWanted;
                 // Waiting for the catalog, the unrelayed bytes stay unexamined so the next read hands them back at once.
                 reader.AdvanceTo(consumed, waitForCatalog ? consumed : buffer.End);
-                //REC _recording?.EndServerBatch();
+                _recording?.EndServerBatch();
                 var flush = await output.FlushAsync(_stopping.Token).ConfigureAwait(false);
                 // Keep the client's writer while inside a streamed message, so no notice of ours lands in the middle of it.
                 if (_serverStreamRemaining == 0 && _assembly is null)
@@ -216,13 +216,13 @@ internal sealed partial class PostgresSession
     private void Emit(PipeWriter output, in ReadOnlySequence<byte> bytes)
     {
         BackendMessages.WriteRaw(output, bytes);
-        //REC _recording?.Server(bytes);
+        _recording?.Server(bytes);
     }
 
     private void Emit(PipeWriter output, ReadOnlySpan<byte> bytes)
     {
         BackendMessages.WriteRaw(output, bytes);
-        //REC _recording?.Server(bytes);
+        _recording?.Server(bytes);
     }
 
     private static bool IsStreamable(byte code) => code is BackendCode.DataRow or (byte)'d';
