@@ -14,6 +14,7 @@ public sealed class ConfigurationLoaderTests : IDisposable
     public void Example_file_in_docker_folder_loads_once_its_files_and_variables_exist()
     {
         var staging = folder.WriteFile("shop-staging", "staging-s3cret\n");
+        folder.WriteFile("masking.key", "a-random-masking-key-of-32-bytes-or-more\n");
         var yaml = File.ReadAllText(Path.Combine(RepositoryRoot(), "docker", "ticketgate.example.yaml"))
             .Replace("/etc/ticketgate/", folder.Path + "/")
             .Replace("TG_STATE_DB", folder.StateDbVariable)
@@ -45,6 +46,14 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Equal(["my_schema.pure_fn"], options.Policy.SafeFunctions);
         Assert.Equal(TimeSpan.FromMilliseconds(200), options.Audit.FlushInterval);
         Assert.Equal((50_000, 1_000), (options.Audit.QueueCapacity, options.Audit.BatchSize));
+        Assert.Equal(Path.Combine(folder.Path, "masking.key"), options.MaskingKey?.File);
+        Assert.Equal(16L * 1024 * 1024, options.Recording.MaxBytesPerSession);
+        var masking = prod.Masking;
+        Assert.True(masking.Strict);
+        Assert.Equal(SensitiveDataKinds.All, masking.Detectors);
+        Assert.Contains(new ColumnMask("public", "customers", "email", MaskStyle.Hash), masking.Columns);
+        Assert.Equal(4, masking.Columns.Count);
+        Assert.True(options.Connections["shop-staging"].Masking.IsEmpty);
     }
 
     [Fact]
