@@ -168,4 +168,31 @@ public sealed class ColumnMaskingTests(PostgresClusterFixture postgres) : IAsync
         Assert.Equal("****7899", values[0]);
         Assert.StartsWith("hash:", values[1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_batch_of_statements_and_a_portal_read_in_pieces_are_masked_row_by_row()
+    {
+        await using (var connection = await _shop.Gateway.OpenAsync())
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new("SELECT email FROM customers ORDER BY id"), new("SELECT 42, card_number FROM payments ORDER BY id") },
+        })
+        await using (var reader = await batch.ExecuteReaderAsync())
+        {
+            var values = new List<string>();
+            while (await reader.ReadAsync()) values.Add(reader.GetString(0));
+            Assert.True(await reader.NextResultAsync());
+            while (await reader.ReadAsync()) values.Add(reader.GetInt32(0) + " " + reader.GetString(1));
+            Assert.Equal(6, values.Count);
+            Assert.All(values.Take(3), v => Assert.StartsWith("hash:", v, StringComparison.Ordinal));
+            Assert.Equal("42 ****7899", values[3]);
+        }
+
+        await using var client = await Postgres.WireClient.ConnectAsync(_shop.Gateway);
+        await client.Parse("s", "SELECT card_number FROM customers ORDER BY id").Bind("p", "s").Describe('P', "p").Execute("p", maxRows: 2)
+            .Execute("p", maxRows: 2).Sync().SendAsync();
+        var rows = (await client.ReadUntilReadyAsync()).Where(m => m.Code == 'D').Select(m => m.Columns()[0]).ToList();
+        Assert.Equal(MaskedShop.Cards.Select(c => "****" + c[^4..]), rows);
+        await _shop.AssertAuditRecordingsAndLogsCleanAsync();
+    }
 }

@@ -4,13 +4,14 @@ using TicketGate.Proxy.Configuration;
 namespace TicketGate.Proxy.Masking;
 
 /// <summary>One connection's masking, compiled: its rules, detectors, strictness, the style writer and the column catalog.</summary>
-internal sealed class ConnectionMasking(ConnectionDefinition connection, MaskFormatter formatter)
+internal sealed class ConnectionMasking(ConnectionDefinition connection, byte[]? hashKey)
 {
     public string ConnectionName { get; } = connection.Name;
     public SensitiveDataKinds Detectors { get; } = connection.Masking.Detectors;
     public MaskStyle DetectorStyle { get; } = connection.Masking.Style;
     public bool Strict { get; } = connection.Masking.Strict;
-    public MaskFormatter Formatter { get; } = formatter;
+    /// <summary>The deployment's key of the hash style; each session's <see cref="MaskFormatter"/> is made with it.</summary>
+    public byte[]? HashKey { get; } = hashKey;
     public ColumnCatalog Catalog { get; } = new(connection);
 }
 
@@ -23,10 +24,9 @@ internal sealed class MaskingPolicies : IAsyncDisposable
     {
         // Read once at start-up: a key that can't be read stops the gateway rather than masking with a guessed one.
         var key = options.MaskingKey is { } secret ? Encoding.UTF8.GetBytes(secret.Read()) : null;
-        var formatter = new MaskFormatter(key);
         foreach (var connection in options.Connections.Values)
         {
-            if (!connection.Masking.IsEmpty) _byConnection[connection.Name] = new ConnectionMasking(connection, formatter);
+            if (!connection.Masking.IsEmpty) _byConnection[connection.Name] = new ConnectionMasking(connection, key);
         }
     }
 

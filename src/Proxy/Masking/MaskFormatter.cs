@@ -3,9 +3,14 @@ using TicketGate.Proxy.Configuration;
 
 namespace TicketGate.Proxy.Masking;
 
-/// <summary>Writes the text that stands in for a masked value, in a style: "****", "****1234" or "hash:0123456789abcdef".</summary>
-internal sealed class MaskFormatter(byte[]? hashKey)
+/// <summary>
+/// Writes the text that stands in for a masked value, in a style: "****", "****1234" or "hash:0123456789abcdef". One per session
+/// (not thread-safe): it keeps its keyed HMAC, so hashing a value doesn't set the key up again each time.
+/// </summary>
+internal sealed class MaskFormatter(byte[]? hashKey) : IDisposable
 {
+    private readonly HMACSHA256? _hmac = hashKey is null ? null : new HMACSHA256(hashKey);
+
     /// <summary>The longest replacement written, quotes for JSON included.</summary>
     public const int MaxLength = 24;
 
@@ -24,11 +29,11 @@ internal sealed class MaskFormatter(byte[]? hashKey)
                 pos += 4;
                 pos += LastFour(value, destination[pos..]);
                 break;
-            case MaskStyle.Hash when hashKey is not null:
+            case MaskStyle.Hash when _hmac is not null:
                 HashPrefix.CopyTo(destination[pos..]);
                 pos += HashPrefix.Length;
                 Span<byte> mac = stackalloc byte[32];
-                HMACSHA256.HashData(hashKey, value, mac);
+                _hmac.TryComputeHash(value, mac, out _);
                 for (var i = 0; i < 8; i++)
                 {
                     destination[pos++] = Hex(mac[i] >> 4);
@@ -61,6 +66,8 @@ internal sealed class MaskFormatter(byte[]? hashKey)
         kept.CopyTo(destination);
         return 4;
     }
+
+    public void Dispose() => _hmac?.Dispose();
 
     private static byte Hex(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 }

@@ -112,7 +112,7 @@ internal sealed partial class ResultMasker
             {
                 value[..valuesStart].CopyTo(span[written..]);
                 written += valuesStart;
-                written += masking.Formatter.Write(default, MaskStyle.Full, span[written..]);
+                written += _formatter.Write(default, MaskStyle.Full, span[written..]);
                 var rest = value[(valuesStart + valuesLength)..];
                 rest.CopyTo(span[written..]);
                 written += rest.Length;

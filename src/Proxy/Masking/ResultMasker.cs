@@ -11,8 +11,9 @@ namespace TicketGate.Proxy.Masking;
 /// keeping every other value byte for byte. A row with nothing to mask is left alone and costs no allocation.
 /// Not thread-safe: the session's server pump is its only user.
 /// </summary>
-internal sealed partial class ResultMasker(ConnectionMasking masking)
+internal sealed partial class ResultMasker(ConnectionMasking masking) : IDisposable
 {
+    private readonly MaskFormatter _formatter = new(masking.HashKey);
     private readonly Findings _findings = new();
     private readonly HashSet<uint> _missingTables = [];
     private readonly Dictionary<object, ResultColumn[]> _shapes = new(ReferenceEqualityComparer.Instance);
@@ -228,7 +229,7 @@ internal sealed partial class ResultMasker(ConnectionMasking masking)
                     destination[pos++] = 1;
                     original = value.Length > 0 ? value[1..] : value;
                 }
-                return pos + masking.Formatter.Write(original, column.Rule!.Style, destination[pos..], ValueKinds.IsJson(column.TypeOid));
+                return pos + _formatter.Write(original, column.Rule!.Style, destination[pos..], ValueKinds.IsJson(column.TypeOid));
             }
             case ValueAction.MaskInPlace:
                 value.CopyTo(destination);
@@ -255,7 +256,7 @@ internal sealed partial class ResultMasker(ConnectionMasking masking)
             var start = offset + finding.Start;
             value[read..start].CopyTo(destination[written..]);
             written += start - read;
-            written += masking.Formatter.Write(value.Slice(start, finding.Length), masking.DetectorStyle, destination[written..]);
+            written += _formatter.Write(value.Slice(start, finding.Length), masking.DetectorStyle, destination[written..]);
             read = start + finding.Length;
         }
         value[read..].CopyTo(destination[written..]);
@@ -299,6 +300,8 @@ internal sealed partial class ResultMasker(ConnectionMasking masking)
         SensitiveText.Find(digits[..count], SensitiveDataKinds.Card, _findings);
         return _findings.Count > 0;
     }
+
+    public void Dispose() => _formatter.Dispose();
 
     private void Remember(object statement)
     {

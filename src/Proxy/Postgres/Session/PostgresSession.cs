@@ -147,6 +147,7 @@ internal sealed partial class PostgresSession : IAsyncDisposable
     {
         _stopping.Cancel();
         _recording?.End();
+        _masker?.Dispose();
         await _upstream.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
