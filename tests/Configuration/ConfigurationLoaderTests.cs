@@ -15,6 +15,7 @@ public sealed class ConfigurationLoaderTests : IDisposable
     {
         var staging = folder.WriteFile("shop-staging", "staging-s3cret\n");
         Directory.CreateDirectory(Path.Combine(folder.Path, "workflows"));
+        folder.WriteFile("masking.key", "a-random-masking-key-of-32-bytes-or-more\n");
         var yaml = File.ReadAllText(Path.Combine(RepositoryRoot(), "docker", "ticketgate.example.yaml"))
             .Replace("/etc/ticketgate/", folder.Path + "/")
             .Replace("TG_STATE_DB", folder.StateDbVariable)
@@ -49,6 +50,14 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Equal(Path.Combine(folder.Path, "workflows"), options.Workflows.Directory);
         Assert.Equal(("approval", TicketSystems.ServiceNow), (options.Workflows.Approvals.For("shop-prod").DefinitionId, options.Workflows.Approvals.For("shop-prod").TicketSystem));
         Assert.Equal(TicketSystems.Jira, options.Workflows.Approvals.For("shop-staging").TicketSystem);
+        Assert.Equal(Path.Combine(folder.Path, "masking.key"), options.MaskingKey?.File);
+        Assert.Equal(16L * 1024 * 1024, options.Recording.MaxBytesPerSession);
+        var masking = prod.Masking;
+        Assert.True(masking.Strict);
+        Assert.Equal(SensitiveDataKinds.All, masking.Detectors);
+        Assert.Contains(new ColumnMask("public", "customers", "email", MaskStyle.Hash), masking.Columns);
+        Assert.Equal(4, masking.Columns.Count);
+        Assert.True(options.Connections["shop-staging"].Masking.IsEmpty);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ using TicketGate.Proxy.Identity;
 using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres.Tls;
 using TicketGate.Tests.Workflows;
+using TicketGate.Proxy.Recording;
 using TicketGate.Workflows.Approvals;
 using TicketGate.Workflows.Runtime;
 
@@ -110,6 +111,7 @@ public sealed class GatewayFixture : IAsyncDisposable
             },
             Policy = DefaultPolicy.Definition,
             Audit = new AuditOptions { FlushInterval = TimeSpan.FromMilliseconds(50) },
+            Recording = new RecordingOptions { FlushInterval = TimeSpan.FromMilliseconds(50) },
         };
         if (configure is not null) options = configure(options);
         // Timers in tests are seconds long: the gateway's Hangfire server polls for due ones often.
@@ -127,7 +129,7 @@ public sealed class GatewayFixture : IAsyncDisposable
                 logging.SetMinimumLevel(LogLevel.Warning);
                 return;
             }
-            logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
+            logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
         }, collection => services?.Invoke(collection));
         await app.StartAsync();
         return new GatewayFixture(app, issuer, options, folder, tls.CaFile, targetConnection);
@@ -204,12 +206,7 @@ public sealed class GatewayFixture : IAsyncDisposable
     }
 
     /// <summary>The options with another workflows folder (a copy of approval.json with other variable values).</summary>
-    public static TicketGateOptions WithWorkflows(TicketGateOptions options, WorkflowOptions workflows) => new()
-    {
-        Oidc = options.Oidc, Postgres = options.Postgres, Http = options.Http, StateDatabase = options.StateDatabase,
-        Connections = options.Connections, Policy = options.Policy, PolicySource = options.PolicySource, Audit = options.Audit,
-        Workflows = workflows,
-    };
+    public static TicketGateOptions WithWorkflows(TicketGateOptions options, WorkflowOptions workflows) => options with { Workflows = workflows };
 
     /// <summary>Approves through the HTTP API as a person of the test directory (alice and bob are in dba).</summary>
     public Task<HttpResponseMessage> ApproveAsync(Guid id, string approver = "alice", string[]? groups = null, string? reason = null) =>
@@ -254,6 +251,22 @@ public sealed class GatewayFixture : IAsyncDisposable
                 if (match(record)) return record;
             }
             if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(10))) throw new TimeoutException("no matching audit row appeared");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// A recorded session once it has ended and every event of it is written (a client's exit may come just before the gateway
+    /// notices the disconnect).
+    /// </summary>
+    public async Task<(RecordedSession Session, IReadOnlyList<RecordedEvent> Events)> RecordedSessionAsync(Guid sessionId, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            await Services.GetRequiredService<RecordingLog>().FlushAsync();
+            if (await Services.GetRequiredService<RecordingReader>().GetAsync(sessionId) is { Session.EndedAt: not null } recorded) return recorded;
+            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(10))) throw new TimeoutException($"session {sessionId} was not recorded as ended");
             await Task.Delay(50);
         }
     }

@@ -32,6 +32,7 @@ public static class TicketGateApi
         api.MapPost("/requests/{id}/reject", (HttpContext http, string id, ApprovalDesk desk, TicketGateOptions options, ITokenValidator tokens, CancellationToken ct) =>
             DecideAsync(http, id, approve: false, desk, options, tokens, ct));
         api.MapGet("/audit", TailAuditAsync);
+        app.MapSessionsApi();
         app.MapGet("/requests/{id}", RequestPageAsync);
         return app;
     }

@@ -14,6 +14,8 @@ public static class TicketGateCli
             TokenCommand.Create(),
             RequestsCommand.Create(),
             AuditCommand.Create(),
+            SessionsCommand.Create(),
+            SessionsCommand.CreateReplay(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

@@ -44,6 +44,9 @@ public static partial class ConfigurationLoader
         var (policy, policySource) = ReadPolicy(root, connections);
         var audit = ReadAudit(root.Section("audit"));
         var workflows = ReadWorkflows(root.Section("workflows"), connections);
+        var maskingKey = root.Secret("masking_key");
+        var recording = ReadRecording(root.Section("recording"));
+        CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
 
         if (problems.Count > 0) throw new ConfigurationException(sourceName, problems);
@@ -58,6 +61,8 @@ public static partial class ConfigurationLoader
             PolicySource = policySource,
             Audit = audit,
             Workflows = workflows,
+            MaskingKey = maskingKey,
+            Recording = recording,
         };
     }
 
@@ -256,6 +261,7 @@ public static partial class ConfigurationLoader
                 Tags = section.TextMap("tags") ?? new Dictionary<string, string>(),
                 ApproverGroups = section.TextList("approver_groups") ?? [],
                 SslMode = section.Text("ssl_mode")?.ToLowerInvariant() ?? "prefer",
+                Masking = ReadMasking(section.Section("masking")),
             };
             if (Array.IndexOf(SslModes, connection.SslMode) < 0)
             {

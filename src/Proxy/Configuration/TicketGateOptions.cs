@@ -3,7 +3,7 @@ using TicketGate.Workflows.Approvals;
 namespace TicketGate.Proxy.Configuration;
 
 /// <summary>Everything `ticketgate serve --config FILE` reads. Built by <c>ConfigurationLoader</c>, validated there.</summary>
-public sealed class TicketGateOptions
+public sealed record TicketGateOptions
 {
     public required OidcOptions Oidc { get; init; }
     public required PostgresListenerOptions Postgres { get; init; }
@@ -16,6 +16,9 @@ public sealed class TicketGateOptions
     public string PolicySource { get; init; } = "built-in default policy";
     public AuditOptions Audit { get; init; } = new();
     public WorkflowOptions Workflows { get; init; } = new();
+    /// <summary>The key of the masking style hash (HMAC-SHA-256); one per deployment, so tokens are stable across sessions.</summary>
+    public SecretReference? MaskingKey { get; init; }
+    public RecordingOptions Recording { get; init; } = new();
 }
 
 public sealed class OidcOptions
@@ -72,6 +75,8 @@ public sealed class ConnectionDefinition
     public IReadOnlyList<string> ApproverGroups { get; init; } = [];
     /// <summary>TLS towards the upstream, as Npgsql names it: disable, allow, prefer, require, verify-ca or verify-full.</summary>
     public string SslMode { get; init; } = "prefer";
+    /// <summary>What is masked in results before they reach the agent, the recording, the audit or a log.</summary>
+    public MaskingDefinition Masking { get; init; } = MaskingDefinition.None;
 }
 
 /// <summary>

@@ -48,7 +48,9 @@ public sealed class DemoEnvironment : IAsyncDisposable
             var tls = ListenerCertificate.EnsureDemoCertificate(folder.TlsDirectory);
             var httpUrl = $"http://127.0.0.1:{httpPort}";
             var issuer = new DevelopmentIssuer(folder.Path, DevelopmentIssuer.IssuerUrlFor(httpUrl));
-            var options = Configure(cluster, shop, issuer, tls, postgresPort, httpPort);
+            var maskingKey = System.IO.Path.Combine(folder.Path, "secrets", "masking.key");
+            SecretFile.ReadOrCreate(maskingKey);
+            var options = Configure(cluster, shop, issuer, tls, postgresPort, httpPort, maskingKey);
             return new DemoEnvironment(folder, cluster, shop, issuer, tls, options);
         }
         catch
@@ -59,7 +61,7 @@ public sealed class DemoEnvironment : IAsyncDisposable
     }
 
     private static TicketGateOptions Configure(LocalPostgresCluster cluster, ShopUpstream shop, DevelopmentIssuer issuer,
-        (string Ca, string Certificate, string Key) tls, int postgresPort, int httpPort) => new()
+        (string Ca, string Certificate, string Key) tls, int postgresPort, int httpPort, string maskingKey) => new()
     {
         Oidc = new OidcOptions { Authority = issuer.Issuer, Audience = DemoFolder.Audience, RequireHttpsMetadata = false },
         Postgres = new PostgresListenerOptions { Address = "127.0.0.1", Port = postgresPort, CertificateFile = tls.Certificate, KeyFile = tls.Key },
@@ -78,10 +80,29 @@ public sealed class DemoEnvironment : IAsyncDisposable
                 Tags = new Dictionary<string, string> { ["env"] = "demo" },
                 ApproverGroups = [DemoDirectory.DbaGroup],
                 SslMode = "disable",
+                Masking = ShopMasking,
             },
         },
         Policy = DefaultPolicy.Definition,
         PolicySource = DefaultPolicy.SourceName,
+        MaskingKey = SecretReference.FromFile(maskingKey),
+    };
+
+    /// <summary>
+    /// What the demo hides from agents: card numbers show their last four digits, e-mail addresses become stable hashes (so agents
+    /// can still join and count by them), national ids are hidden whole, and every detector watches all other values.
+    /// </summary>
+    public static MaskingDefinition ShopMasking { get; } = new()
+    {
+        Columns =
+        [
+            new ColumnMask("public", "customers", "card_number", MaskStyle.LastFour),
+            new ColumnMask("public", "customers", "email", MaskStyle.Hash),
+            new ColumnMask("public", "customers", "national_id", MaskStyle.Full),
+            new ColumnMask("public", "payments", "card_number", MaskStyle.LastFour),
+        ],
+        Detectors = SensitiveDataKinds.All,
+        Style = MaskStyle.Full,
     };
 
     public async ValueTask DisposeAsync()

@@ -15,6 +15,7 @@ using TicketGate.Proxy.Identity;
 using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres;
 using TicketGate.Proxy.Postgres.Tls;
+using TicketGate.Proxy.Recording;
 using TicketGate.Workflows.Approvals;
 using TicketGate.Workflows.Runtime;
 using TicketGate.Workflows.Scheduling;
@@ -63,7 +64,7 @@ public static partial class GatewayHost
             Name = "ticketgate-state",
         }.Build());
         services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
-            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations()]));
+            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations()]));
         services.AddSingleton(sp => new ApprovalRequestStore(sp.GetRequiredService<NpgsqlDataSource>(), Holder(options)));
         services.AddSingleton<DecisionSignals>();
         // Decisions reach the session holding the command in this process at once, and other processes through NOTIFY.
@@ -79,6 +80,8 @@ public static partial class GatewayHost
             new ApprovalVoting(sp.GetRequiredService<WorkflowRunner>(), sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<NpgsqlDataSource>(), options.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(sp => new AuditReader(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new RecordingLog(sp.GetRequiredService<NpgsqlDataSource>(), options.Recording, sp.GetRequiredService<ILogger<RecordingLog>>()));
+        services.AddSingleton(sp => new RecordingReader(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ITokenValidator>(sp => new TokenValidator(options.Oidc, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
         services.AddSingleton(_ => new SqlClassifier(options.Policy.SafeFunctions));
         services.AddSingleton(sp => new ClassificationCache(sp.GetRequiredService<SqlClassifier>()));
@@ -91,14 +94,15 @@ public static partial class GatewayHost
             sp.GetRequiredService<PolicyEvaluator>(),
             sp.GetRequiredService<IApprovalGate>(),
             sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<RecordingLog>(),
             sp.GetRequiredService<ILogger<PostgresGateway>>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),
             certificate));
         // Order matters: the schema exists before the audit writer or any session touches it.
         services.AddHostedService<StateStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
-        services.AddHostedService(sp => sp.GetRequiredService<PostgresDecisionChannel>());
-        services.AddWorkflowScheduling(options.StateDatabase.ReadConnectionString(), options.Workflows.Scheduling);
+        services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
+            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations()]));
         services.AddProblemDetails();
         configureServices?.Invoke(services);
 

@@ -11,6 +11,7 @@ using TicketGate.Proxy.Audit;
 using TicketGate.Proxy.Classification;
 using TicketGate.Proxy.Configuration;
 using TicketGate.Proxy.Identity;
+using TicketGate.Proxy.Masking;
 using TicketGate.Proxy.Policy;
 using TicketGate.Proxy.Postgres.Cancel;
 using TicketGate.Proxy.Postgres.Messages;
@@ -18,6 +19,7 @@ using TicketGate.Proxy.Postgres.Session;
 using TicketGate.Proxy.Postgres.Startup;
 using TicketGate.Proxy.Postgres.Tls;
 using TicketGate.Proxy.Postgres.Upstream;
+using TicketGate.Proxy.Recording;
 using TicketGate.Workflows.Approvals;
 
 namespace TicketGate.Proxy.Postgres;
@@ -33,7 +35,7 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
     private readonly IHostApplicationLifetime _lifetime;
 
     public PostgresGateway(TicketGateOptions options, ITokenValidator tokens, SqlClassifier classifier, ClassificationCache classificationCache,
-        PolicyEvaluator policy, IApprovalGate approvalGate, AuditLog audit, ILogger<PostgresGateway> logger, IHostApplicationLifetime lifetime,
+        PolicyEvaluator policy, IApprovalGate approvalGate, AuditLog audit, RecordingLog recording, ILogger<PostgresGateway> logger, IHostApplicationLifetime lifetime,
         X509Certificate2? certificate)
     {
         Options = options;
@@ -43,9 +45,11 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         Policy = policy;
         ApprovalGate = approvalGate;
         Audit = audit;
+        Recording = recording;
         Logger = logger;
         _lifetime = lifetime;
         _certificate = certificate;
+        Masking = new MaskingPolicies(options);
     }
 
     public TicketGateOptions Options { get; }
@@ -55,9 +59,11 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
     public PolicyEvaluator Policy { get; }
     public IApprovalGate ApprovalGate { get; }
     public AuditLog Audit { get; }
+    public RecordingLog Recording { get; }
     public ILogger Logger { get; }
     public CancelKeyRegistry CancelKeys { get; } = new();
     public UpstreamConnector Upstreams { get; } = new();
+    public MaskingPolicies Masking { get; }
 
     public int ActiveSessions => CancelKeys.Count;
 
@@ -250,7 +256,11 @@ internal sealed partial class PostgresGateway : ConnectionHandler, IDisposable
         }
     }
 
-    public void Dispose() => Upstreams.Dispose();
+    public void Dispose()
+    {
+        Upstreams.Dispose();
+        Masking.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     private static string Describe(string? value) => value is null ? "(none)" : Encoding.UTF8.GetByteCount(value) > 64 ? value[..64] + "…" : value;
 }

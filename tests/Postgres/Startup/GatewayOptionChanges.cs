@@ -5,51 +5,21 @@ namespace TicketGate.Tests.Postgres.Startup;
 /// <summary>Copies of the fixture's options with one part changed (the options are init-only), for GatewayFixture's configure hook.</summary>
 internal static class GatewayOptionChanges
 {
-    public static TicketGateOptions WithListener(this TicketGateOptions options, Func<PostgresListenerOptions, PostgresListenerOptions> change) => new()
-    {
-        Oidc = options.Oidc,
-        Postgres = change(options.Postgres),
-        Http = options.Http,
-        StateDatabase = options.StateDatabase,
-        Connections = options.Connections,
-        Policy = options.Policy,
-        PolicySource = options.PolicySource,
-        Audit = options.Audit,
-    };
+    public static TicketGateOptions WithListener(this TicketGateOptions options, Func<PostgresListenerOptions, PostgresListenerOptions> change) => options with { Postgres = change(options.Postgres) };
 
     public static TicketGateOptions WithConnection(this TicketGateOptions options, ConnectionDefinition connection)
     {
         var connections = new Dictionary<string, ConnectionDefinition>(options.Connections) { [connection.Name] = connection };
-        return new()
-        {
-            Oidc = options.Oidc,
-            Postgres = options.Postgres,
-            Http = options.Http,
-            StateDatabase = options.StateDatabase,
-            Connections = connections,
-            Policy = options.Policy,
-            PolicySource = options.PolicySource,
-            Audit = options.Audit,
-        };
+        return options with { Connections = connections };
     }
 
     /// <summary>The policy with more functions treated as safe (pg_sleep: a slow query that runs without approval).</summary>
-    public static TicketGateOptions WithSafeFunctions(this TicketGateOptions options, params string[] functions) => new()
-    {
-        Oidc = options.Oidc,
-        Postgres = options.Postgres,
-        Http = options.Http,
-        StateDatabase = options.StateDatabase,
-        Connections = options.Connections,
-        Policy = new PolicyDefinition
+    public static TicketGateOptions WithSafeFunctions(this TicketGateOptions options, params string[] functions) => options with { Policy = new PolicyDefinition
         {
             Rules = options.Policy.Rules,
             DefaultTier = options.Policy.DefaultTier,
             SafeFunctions = [.. options.Policy.SafeFunctions, .. functions],
-        },
-        PolicySource = options.PolicySource,
-        Audit = options.Audit,
-    };
+        } };
 
     /// <summary>The fixture's connection under another name, with some of its parts replaced.</summary>
     public static ConnectionDefinition Variant(this ConnectionDefinition connection, string name, int? port = null, string? user = null,

@@ -40,6 +40,9 @@ internal static class BackendCode
     public const byte CopyInResponse = (byte)'G';
     public const byte CopyOutResponse = (byte)'H';
     public const byte CopyBothResponse = (byte)'W';
+    public const byte CopyData = (byte)'d';
+    public const byte CopyDone = (byte)'c';
+    public const byte NoData = (byte)'n';
     public const byte NegotiateProtocolVersion = (byte)'v';
 }
 

@@ -45,6 +45,7 @@ internal sealed partial class PostgresSession
             if (result.IsCanceled) return;
             var buffer = result.Buffer;
             var action = Scan(ref buffer, out var held, out var violation);
+            _recording?.Client(result.Buffer.Slice(0, buffer.Start));
             reader.AdvanceTo(buffer.Start, result.Buffer.End);
             if (upstream.UnflushedBytes > 0)
             {
@@ -192,6 +193,7 @@ internal sealed partial class PostgresSession
                         return ClientAction.ProtocolViolation;
                     }
                     _prepared.Bind(portal, statementName);
+                    if (_masker is not null) NoteBind(portal, body, MessageFraming.ReadCString(body, afterPortal, out _));
                     break;
                 }
                 case FrontendCode.Execute:
@@ -205,6 +207,7 @@ internal sealed partial class PostgresSession
                     }
                     var statement = _prepared.FindPortal(portal) ?? UnknownPortal;
                     if (statement.RenamesPrepared) _prepared.Forget();
+                    if (_masker is not null) NoteExecute(portal, statement);
                     var verdict = statement.Verdict;
                     _groupTraces.Add(new StatementTrace
                     {
@@ -236,6 +239,7 @@ internal sealed partial class PostgresSession
                 }
                 case FrontendCode.Describe:
                     groupHasMessages = true;
+                    if (_masker is not null) NoteDescribe(MessageFraming.Contiguous(message.Slice(5), ref _scratch));
                     break;
                 case FrontendCode.Flush:
                     if (_groupGated)
@@ -354,49 +358,4 @@ internal sealed partial class PostgresSession
         buffer = buffer.Slice(end);
         return held;
     }
-
-    internal PolicyVerdict Evaluate(ClassifiedStatement statement) => _gateway.Policy.Evaluate(Connection, IdentityGroups, statement);
-
-    private void EnqueueGroupTraces()
-    {
-        foreach (var trace in _groupTraces) _expectations.ExpectStatement(trace);
-        _groupTraces.Clear();
-    }
-
-    private PreparedStatement Prepare(ReadOnlySpan<byte> sql)
-    {
-        var classification = _gateway.ClassificationCache.Classify(sql);
-        if (_preparedByClassification.TryGetValue(classification, out var prepared)) return prepared;
-        var text = classification.Statements.Count == 1 ? classification.Statements[0].Text : System.Text.Encoding.UTF8.GetString(sql);
-        prepared = new PreparedStatement(text, classification, _gateway.Policy.EvaluateMessage(Connection, IdentityGroups, classification));
-        if (_preparedByClassification.Count > 4096) _preparedByClassification.Clear();
-        _preparedByClassification[classification] = prepared;
-        return prepared;
-    }
-
-    private static StatementTrace Trace(ClassifiedStatement statement, PolicyVerdict verdict, long now) => new()
-    {
-        Text = statement.Text,
-        Class = verdict.Class == StatementClass.None ? statement.Primary : verdict.Class,
-        Tier = verdict.Tier,
-        Rule = verdict.Rule,
-        ReceivedTimestamp = now,
-    };
-
-    private static char Printable(byte code) => code is >= 32 and < 127 ? (char)code : '?';
-
-    private static readonly ClassifiedStatement FunctionCallStatement = new()
-    {
-        Text = "(FunctionCall message: a function called by OID)",
-        Classes = StatementClass.Opaque,
-        Tables = [],
-        Functions = [],
-        Kind = "FunctionCall",
-    };
-
-    // An Execute naming a portal we never saw bound: nothing is known about it, so it is reviewed, never allowed.
-    private static readonly PreparedStatement UnknownPortal = new(
-        "(Execute of a portal TicketGate did not see bound)",
-        new SqlClassification { Statements = [], ParseError = "unknown portal", Classes = StatementClass.Opaque },
-        new PolicyVerdict(RiskTier.Medium, "unknown-portal", StatementClass.Opaque));
 }

@@ -16,6 +16,7 @@ internal sealed partial class PostgresSession
         if (verdict.Tier == RiskTier.Critical)
         {
             Record(held, AuditDecision.Blocked, null, []);
+            _recording?.Decision(null, AuditDecision.Blocked.ToName(), [], $"policy rule \"{verdict.Rule}\" gives it tier critical: {held.Text}");
             await DenyAsync(held, new ServerNotice("ERROR", SqlState.InsufficientPrivilege,
                 $"TicketGate blocked this statement: policy rule \"{verdict.Rule}\" gives it tier critical",
                 Detail: $"Statement class {verdict.Class.ToName()} on connection \"{Connection.Name}\".",
@@ -56,6 +57,7 @@ internal sealed partial class PostgresSession
             _cancelWhileHeld = null;
             // Fail closed: a statement that needs review is never run unrecorded.
             Record(held, AuditDecision.Failed, request.Id, []);
+            _recording?.Decision(request.Id, AuditDecision.Failed.ToName(), [], e.Message);
             await DenyAsync(held, new ServerNotice("ERROR", SqlState.SystemError,
                 "TicketGate could not record an approval request for this statement, so it was not run",
                 Detail: e.Message,
@@ -64,6 +66,7 @@ internal sealed partial class PostgresSession
         }
 
         Log.CommandHeld(_logger, Id, request.Id, verdict.Tier.ToName(), verdict.Rule, Identity.Subject);
+        _recording?.Hold(request);
         await WriteToClientAsync(output => BackendMessages.WriteNoticeResponse(output, new ServerNotice("NOTICE", SqlState.Warning,
             $"TicketGate: held for approval as request {request.Id} (tier {verdict.Tier.ToName()}, rule \"{verdict.Rule}\")",
             Detail: $"Approve or reject at {pending.ApprovalLink}",
@@ -83,6 +86,7 @@ internal sealed partial class PostgresSession
             if (outcome == HoldEnd.ClientGone)
             {
                 Record(held, AuditDecision.Withdrawn, request.Id, decision.DecidedBy, Stopwatch.GetElapsedTime(heldAt));
+                _recording?.Decision(request.Id, AuditDecision.Withdrawn.ToName(), decision.DecidedBy, "the client disconnected");
                 Log.HoldEnded(_logger, Id, request.Id, "withdrawn: client disconnected");
                 _stopping.Cancel();
                 return;
@@ -105,11 +109,13 @@ internal sealed partial class PostgresSession
             {
                 Log.HashMismatch(_logger, Id, request.Id, decision.PayloadSha256 ?? "(none)", held.PayloadSha256);
                 Record(held, AuditDecision.Failed, request.Id, decision.DecidedBy, holdTime);
+                _recording?.Decision(request.Id, AuditDecision.Failed.ToName(), decision.DecidedBy, "the approved statement does not match the held one");
                 await DenyAsync(held, new ServerNotice("ERROR", SqlState.InsufficientPrivilege,
                     $"TicketGate did not run request {request.Id}: the approved statement does not match the held one")).ConfigureAwait(false);
                 return;
             }
             Release(held, request.Id, decision, holdTime);
+            _recording?.Decision(request.Id, AuditDecision.Approved.ToName(), decision.DecidedBy, decision.Reason);
             Log.HoldEnded(_logger, Id, request.Id, "approved by " + string.Join(", ", decision.DecidedBy));
             await _upstream.Transport.Output.FlushAsync(_stopping.Token).ConfigureAwait(false);
             return;
@@ -122,6 +128,7 @@ internal sealed partial class PostgresSession
             _ => AuditDecision.Withdrawn,
         };
         Record(held, kind, request.Id, decision.DecidedBy, holdTime);
+        _recording?.Decision(request.Id, kind.ToName(), decision.DecidedBy, decision.Reason);
         Log.HoldEnded(_logger, Id, request.Id, decision.Status.ToName());
         await DenyAsync(held, DenialNotice(request.Id, decision)).ConfigureAwait(false);
     }

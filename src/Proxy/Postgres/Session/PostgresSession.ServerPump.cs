@@ -12,6 +12,10 @@ internal sealed partial class PostgresSession
     private bool _serverStreamSwallowed;
     private bool _serverHoldsClientLock;
     private const int StreamThreshold = 64 * 1024;
+    // A large message gathered whole because it must be masked before any of it is passed on.
+    private byte[]? _assembly;
+    private int _assemblyLength;
+    private int _assemblyFilled;
 
     private async Task RunServerPumpAsync()
     {
@@ -30,15 +34,23 @@ internal sealed partial class PostgresSession
                     _serverHoldsClientLock = true;
                 }
                 var consumed = Relay(buffer, output);
-                reader.AdvanceTo(consumed, buffer.End);
+                var waitForCatalog = _catalogWanted;
+                // Waiting for the catalog, the unrelayed bytes stay unexamined so the next read hands them back at once.
+                reader.AdvanceTo(consumed, waitForCatalog ? consumed : buffer.End);
+                _recording?.EndServerBatch();
                 var flush = await output.FlushAsync(_stopping.Token).ConfigureAwait(false);
                 // Keep the client's writer while inside a streamed message, so no notice of ours lands in the middle of it.
-                if (_serverStreamRemaining == 0)
+                if (_serverStreamRemaining == 0 && _assembly is null)
                 {
                     _serverHoldsClientLock = false;
                     _clientWriteLock.Release();
                 }
                 if (flush.IsCompleted) return;
+                if (waitForCatalog)
+                {
+                    await LoadCatalogAsync().ConfigureAwait(false);
+                    continue;
+                }
                 if (result.IsCompleted)
                 {
                     if (!_stopping.IsCancellationRequested && !_terminating)
@@ -57,6 +69,11 @@ internal sealed partial class PostgresSession
                 _serverHoldsClientLock = false;
                 _clientWriteLock.Release();
             }
+            if (_assembly is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_assembly);
+                _assembly = null;
+            }
         }
     }
 
@@ -67,11 +84,22 @@ internal sealed partial class PostgresSession
         var runStart = buffer.Start;
         while (true)
         {
+            if (_assembly is not null)
+            {
+                var need = (int)Math.Min(_assemblyLength - _assemblyFilled, cursor.Length);
+                cursor.Slice(0, need).CopyTo(_assembly.AsSpan(_assemblyFilled));
+                _assemblyFilled += need;
+                cursor = cursor.Slice(need);
+                runStart = cursor.Start;
+                if (_assemblyFilled < _assemblyLength) break;
+                RelayAssembled(output);
+                continue;
+            }
             if (_serverStreamRemaining > 0)
             {
                 var take = Math.Min(_serverStreamRemaining, cursor.Length);
                 var part = cursor.Slice(0, take);
-                if (!_serverStreamSwallowed) BackendMessages.WriteRaw(output, part);
+                if (!_serverStreamSwallowed) Emit(output, part);
                 _serverStreamRemaining -= take;
                 cursor = cursor.Slice(take);
                 runStart = cursor.Start;
@@ -86,13 +114,34 @@ internal sealed partial class PostgresSession
             {
                 if (total <= StreamThreshold || !IsStreamable(code)) break;
                 // Too large to wait for whole: relay what is here and the rest as it comes.
-                Flush(output, buffer, ref runStart, cursor.Start, swallowed: false);
-                _serverStreamSwallowed = CurrentGroupSwallowed();
+                Flush(output, buffer, ref runStart, cursor.Start);
+                var swallowed = CurrentGroupSwallowed() || _maskBlocked;
+                if (_masker is not null && !swallowed)
+                {
+                    if (total <= _gateway.Options.Postgres.MaxMessageBytes)
+                    {
+                        // Masking needs the whole message before any of it leaves.
+                        _assembly = ArrayPool<byte>.Shared.Rent(total);
+                        _assemblyLength = total;
+                        _assemblyFilled = 0;
+                        continue;
+                    }
+                    Block($"a message of {total} bytes is larger than TicketGate inspects (postgres.max_message_bytes)");
+                    Emit(output, _maskedMessage.WrittenSpan);
+                    swallowed = true;
+                }
+                _serverStreamSwallowed = swallowed;
                 _serverStreamRemaining = total;
                 continue;
             }
 
             var message = cursor.Slice(0, total);
+            var masked = MaskAction.Pass;
+            if (_masker is not null)
+            {
+                masked = MaskServerMessage(code, message);
+                if (masked == MaskAction.WaitForCatalog) break;
+            }
             switch (code)
             {
                 case BackendCode.CommandComplete:
@@ -119,21 +168,61 @@ internal sealed partial class PostgresSession
                     swallow = CurrentGroupSwallowed();
                     break;
             }
+            if (_maskBlocked)
+            {
+                // The rest of a blocked response is dropped; what isn't part of it still passes.
+                if (masked != MaskAction.Block && code is not (BackendCode.ReadyForQuery or BackendCode.ParameterStatus or BackendCode.NotificationResponse))
+                {
+                    swallow = true;
+                }
+                if (code == BackendCode.ReadyForQuery) _maskBlocked = false;
+            }
             if (swallow)
             {
-                Flush(output, buffer, ref runStart, message.Start, swallowed: false);
+                Flush(output, buffer, ref runStart, message.Start);
+                runStart = message.End;
+            }
+            else if (masked is MaskAction.Replace or MaskAction.Block)
+            {
+                Flush(output, buffer, ref runStart, message.Start);
+                Emit(output, _maskedMessage.WrittenSpan);
                 runStart = message.End;
             }
             cursor = cursor.Slice(message.End);
         }
-        Flush(output, buffer, ref runStart, cursor.Start, swallowed: false);
+        Flush(output, buffer, ref runStart, cursor.Start);
         return cursor.Start;
     }
 
-    private static void Flush(PipeWriter output, in ReadOnlySequence<byte> buffer, ref SequencePosition runStart, SequencePosition end, bool swallowed)
+    /// <summary>A large message gathered whole (see <see cref="_assembly"/>): masked, booked and passed on like any other.</summary>
+    private void RelayAssembled(PipeWriter output)
     {
-        if (!runStart.Equals(end) && !swallowed) BackendMessages.WriteRaw(output, buffer.Slice(runStart, end));
+        var bytes = _assembly!;
+        var message = new ReadOnlySequence<byte>(bytes, 0, _assemblyLength);
+        var masked = MaskServerMessage(bytes[0], message);
+        var swallow = CurrentGroupSwallowed() || (_maskBlocked && masked != MaskAction.Block);
+        if (!swallow) Emit(output, masked is MaskAction.Replace or MaskAction.Block ? _maskedMessage.WrittenSpan : bytes.AsSpan(0, _assemblyLength));
+        _assembly = null;
+        ArrayPool<byte>.Shared.Return(bytes);
+    }
+
+    private void Flush(PipeWriter output, in ReadOnlySequence<byte> buffer, ref SequencePosition runStart, SequencePosition end)
+    {
+        if (!runStart.Equals(end)) Emit(output, buffer.Slice(runStart, end));
         runStart = end;
+    }
+
+    /// <summary>Writes bytes bound for the client: the one place server bytes leave, so the recording sees exactly what the agent sees.</summary>
+    private void Emit(PipeWriter output, in ReadOnlySequence<byte> bytes)
+    {
+        BackendMessages.WriteRaw(output, bytes);
+        _recording?.Server(bytes);
+    }
+
+    private void Emit(PipeWriter output, ReadOnlySpan<byte> bytes)
+    {
+        BackendMessages.WriteRaw(output, bytes);
+        _recording?.Server(bytes);
     }
 
     private static bool IsStreamable(byte code) => code is BackendCode.DataRow or (byte)'d';

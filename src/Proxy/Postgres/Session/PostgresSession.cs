@@ -1,9 +1,12 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using TicketGate.Proxy.Configuration;
 using TicketGate.Proxy.Identity;
+using TicketGate.Proxy.Masking;
 using TicketGate.Proxy.Postgres.Messages;
 using TicketGate.Proxy.Postgres.Upstream;
+using TicketGate.Proxy.Recording;
 
 namespace TicketGate.Proxy.Postgres.Session;
 
@@ -24,6 +27,7 @@ internal sealed partial class PostgresSession : IAsyncDisposable
     private volatile byte _transactionStatus = (byte)'I';
     private volatile TaskCompletionSource? _cancelWhileHeld;
     private readonly string _sessionIdText;
+    private readonly SessionRecorder? _recording;
 
     public PostgresSession(
         PostgresGateway gateway, IDuplexPipe client, UpstreamConnection upstream, AgentIdentity identity, ConnectionDefinition connection,
@@ -38,6 +42,11 @@ internal sealed partial class PostgresSession : IAsyncDisposable
         Connection = connection;
         IdentityGroups = identityGroups;
         _sessionIdText = Id.ToString();
+        _masker = gateway.Masking.For(connection) is { } masking ? new ResultMasker(masking) : null;
+        _recording = gateway.Recording.Options.Enabled
+            ? new SessionRecorder(gateway.Recording, new RecordedSession(Id, "postgres", connection.Name, identity.Subject, identity.Groups,
+                StartedAt, null, 0, 0, false), gateway.Recording.Options.MaxBytesPerSession)
+            : null;
     }
 
     public Guid Id { get; } = Guid.CreateVersion7();
@@ -89,12 +98,24 @@ internal sealed partial class PostgresSession : IAsyncDisposable
         }
     }
 
-    private async Task WriteToClientAsync(Action<PipeWriter> write)
+    private async Task WriteToClientAsync(Action<IBufferWriter<byte>> write)
     {
         await _clientWriteLock.WaitAsync(_stopping.Token).ConfigureAwait(false);
         try
         {
-            write(_client.Output);
+            if (_recording is null)
+            {
+                write(_client.Output);
+            }
+            else
+            {
+                // TicketGate's own notices and errors are part of what the agent saw, so the recording keeps them too.
+                var own = new ArrayBufferWriter<byte>(256);
+                write(own);
+                BackendMessages.WriteRaw(_client.Output, own.WrittenSpan);
+                _recording.Server(own.WrittenSpan);
+                _recording.EndServerBatch();
+            }
             await _client.Output.FlushAsync(_stopping.Token).ConfigureAwait(false);
         }
         finally
@@ -127,6 +148,8 @@ internal sealed partial class PostgresSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stopping.Cancel();
+        _recording?.End();
+        _masker?.Dispose();
         await _upstream.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }

@@ -50,10 +50,18 @@ internal sealed class PreparedStatements
         Forget,
         // The Sync or Query whose ReadyForQuery settles every change before it.
         EndOfGroup,
+        // Messages whose answers the masker pairs with what they asked about (recorded only on connections that mask):
+        // a Describe is answered by RowDescription or NoData, an Execute by its completion.
+        DescribeStatement,
+        DescribePortal,
+        Execute,
     }
 
-    /// <summary>One change to the names, as sent (or held) in the client's stream.</summary>
-    internal readonly record struct Change(Kind What, string Name, PreparedStatement? Statement);
+    /// <summary>One change to the names (or, when masking, a Describe or Execute), as sent (or held) in the client's stream.</summary>
+    internal readonly record struct Change(Kind What, string Name, PreparedStatement? Statement, short[]? ResultFormats = null)
+    {
+        public bool IsAnswered => What is Kind.DescribeStatement or Kind.DescribePortal or Kind.Execute;
+    }
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
@@ -92,6 +100,45 @@ internal sealed class PreparedStatements
     {
         _namesCreatedInSql = true;
         _unsent.Add(new Change(Kind.Forget, "", null));
+    }
+
+    /// <summary>A Describe, for the masker: its RowDescription tells the statement's columns.</summary>
+    public void Describe(bool statement, PreparedStatement? target) =>
+        _unsent.Add(new Change(statement ? Kind.DescribeStatement : Kind.DescribePortal, "", target));
+
+    /// <summary>An Execute, for the masker: rows without a RowDescription before them take the statement's remembered columns.</summary>
+    public void Execute(PreparedStatement statement, short[]? resultFormats) =>
+        _unsent.Add(new Change(Kind.Execute, "", statement, resultFormats));
+
+    /// <summary>RowDescription or NoData: when the oldest unanswered message is a Describe, takes it.</summary>
+    public bool TryAnswerDescribe(out Change describe) => TryAnswer(Kind.DescribeStatement, Kind.DescribePortal, take: true, out describe);
+
+    /// <summary>The Execute whose rows are arriving, if the oldest unanswered message is one.</summary>
+    public bool TryPeekExecute(out Change execute) => TryAnswer(Kind.Execute, Kind.Execute, take: false, out execute);
+
+    /// <summary>A completion: when the oldest unanswered message is an Execute, takes it.</summary>
+    public bool TryAnswerExecute() => TryAnswer(Kind.Execute, Kind.Execute, take: true, out _);
+
+    private bool TryAnswer(Kind one, Kind other, bool take, out Change answer)
+    {
+        lock (_lock)
+        {
+            var i = _head;
+            while (i < _sent.Count && _sent[i].What == Kind.Forget) i++;
+            if (i < _sent.Count && (_sent[i].What == one || _sent[i].What == other))
+            {
+                answer = _sent[i];
+                if (take)
+                {
+                    while (_head < i) Apply(_sent[_head++]);
+                    _head++;
+                    Compact();
+                }
+                return true;
+            }
+            answer = default;
+            return false;
+        }
     }
 
     public PreparedStatement? FindStatement(ReadOnlySpan<byte> name) => Resolve(portals: false, name);
@@ -143,8 +190,8 @@ internal sealed class PreparedStatements
     {
         lock (_lock)
         {
-            // SQL that renamed things ran before the confirmed change.
-            while (_head < _sent.Count && _sent[_head].What == Kind.Forget) Apply(_sent[_head++]);
+            // SQL that renamed things ran before the confirmed change (and a masker's Describe or Execute before it was answered).
+            while (_head < _sent.Count && (_sent[_head].What == Kind.Forget || _sent[_head].IsAnswered)) Apply(_sent[_head++]);
             if (_head < _sent.Count && _sent[_head].What != Kind.EndOfGroup) Apply(_sent[_head++]);
             Compact();
         }

@@ -11,6 +11,8 @@ internal sealed class StatementTrace
     public required StatementClass Class { get; init; }
     public required RiskTier Tier { get; init; }
     public required string Rule { get; init; }
+    /// <summary>The tables the statement names (for masking: COPY output of a table with masked columns).</summary>
+    public IReadOnlyList<string> Tables { get; init; } = [];
     public long ReceivedTimestamp { get; init; }
     public Guid? RequestId { get; set; }
     public IReadOnlyList<string> DecidedBy { get; set; } = [];
