@@ -101,8 +101,9 @@ public static partial class GatewayHost
         // Order matters: the schema exists before the audit writer or any session touches it.
         services.AddHostedService<StateStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
-        services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
-            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations()]));
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresDecisionChannel>());
+        services.AddWorkflowScheduling(options.StateDatabase.ReadConnectionString(), options.Workflows.Scheduling);
+        services.AddHostedService(sp => sp.GetRequiredService<RecordingLog>());
         services.AddProblemDetails();
         configureServices?.Invoke(services);
 
