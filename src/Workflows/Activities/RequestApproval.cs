@@ -75,6 +75,7 @@ public sealed class RequestApproval(ApprovalRequestStore requests) : WorkflowAct
             ?? throw new InvalidOperationException($"approval request {requestId} does not exist in the state database.");
         var requester = stored.Request.Requester;
         var approvers = new List<string>();
+        var reasons = new List<string>();
         foreach (var vote in stored.Votes)
         {
             if (string.Equals(vote.Person, requester, StringComparison.Ordinal)) continue;
@@ -82,11 +83,14 @@ public sealed class RequestApproval(ApprovalRequestStore requests) : WorkflowAct
             {
                 context.Set(RejectedBy, vote.Person);
                 context.SetVariable(DecisionNotes.DecidedBy, new[] { vote.Person });
+                if (vote.Reason is { Length: > 0 }) context.SetVariable(DecisionNotes.Reason, vote.Reason);
                 context.Log($"Rejected by {vote.Person}" + (vote.Reason is null ? "" : $": {vote.Reason}"));
                 context.Complete("Rejected");
                 return true;
             }
-            if (!approvers.Contains(vote.Person)) approvers.Add(vote.Person);
+            if (approvers.Contains(vote.Person)) continue;
+            approvers.Add(vote.Person);
+            if (vote.Reason is { Length: > 0 }) reasons.Add(vote.Reason);
         }
         var required = Required(context);
         if (approvers.Count < required)
@@ -96,6 +100,8 @@ public sealed class RequestApproval(ApprovalRequestStore requests) : WorkflowAct
         }
         context.Set(Approvers, approvers.ToArray());
         context.SetVariable(DecisionNotes.DecidedBy, approvers.ToArray());
+        // The approvers' own words travel with the decision to the audit, the recording and the ticket.
+        if (reasons.Count > 0) context.SetVariable(DecisionNotes.Reason, string.Join("; ", reasons));
         context.Log($"Approved by {string.Join(", ", approvers)}");
         context.Complete("Approved");
         return true;
