@@ -25,6 +25,15 @@ public sealed partial class DemoCommandTests(PostgresClusterFixture postgres)
                 Assert.True(first.ExitCode == 0, first.Output);
                 Assert.Equal("300", first.Output.Trim().Split('\n')[^1]);
 
+                // A held DELETE, approved from "a second terminal" with the CLI, runs: the whole decision path in the real process.
+                var held = RunShellAsync(psqlLine.Replace("psql \"", "psql -X -c 'DELETE FROM payments WHERE id = 9' \""));
+                var requestId = await PendingRequestAsync(folder);
+                var approval = await RunShellAsync($"$TICKETGATE_SELF requests approve {requestId} --as alice --reason 'demo test' --data-dir {folder}");
+                Assert.True(approval.ExitCode == 0, approval.Output);
+                var deleted = await held;
+                Assert.True(deleted.ExitCode == 0, deleted.Output);
+                Assert.Contains("DELETE 1", deleted.Output, StringComparison.Ordinal);
+
                 Assert.Equal(0, await demo.TerminateAsync());
                 Assert.Contains("Stopped; the data folder is kept", demo.Output, StringComparison.Ordinal);
             }
@@ -43,6 +52,22 @@ public sealed partial class DemoCommandTests(PostgresClusterFixture postgres)
         {
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private static async Task<string> PendingRequestAsync(string folder)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var list = await RunShellAsync($"$TICKETGATE_SELF requests list --json --status pending --data-dir {folder}");
+            if (list.ExitCode == 0)
+            {
+                using var requests = System.Text.Json.JsonDocument.Parse(list.Output.Trim());
+                if (requests.RootElement.GetArrayLength() > 0) return requests.RootElement[0].GetProperty("id").GetString()!;
+            }
+            await Task.Delay(300);
+        }
+        throw new TimeoutException("the held DELETE never showed up as a pending request");
     }
 
     private static async Task<(int ExitCode, string Output)> RunShellAsync(string command)

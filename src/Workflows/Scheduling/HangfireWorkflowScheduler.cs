@@ -20,7 +20,10 @@ public sealed class HangfireWorkflowScheduler(IBackgroundJobClient jobs, NpgsqlD
             existing.Parameters.AddWithValue("id", bookmark.Id);
             if (await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string) return;
         }
-        var jobId = jobs.Create<WorkflowTimerJob>(job => job.FireAsync(bookmark.Id, CancellationToken.None), new ScheduledState(dueAt.UtcDateTime));
+        // Hangfire's storage calls block; on a thread that also serves sockets (inline completions) they must not run inline.
+        var jobId = await Task.Run(
+            () => jobs.Create<WorkflowTimerJob>(job => job.FireAsync(bookmark.Id, CancellationToken.None), new ScheduledState(dueAt.UtcDateTime)),
+            cancellationToken).ConfigureAwait(false);
         await using var insert = new NpgsqlCommand(
             "INSERT INTO ticketgate.workflow_timer_jobs (bookmark_id, job_id, due_at) VALUES (@id, @job, @due) ON CONFLICT (bookmark_id) DO NOTHING",
             connection);
@@ -30,7 +33,7 @@ public sealed class HangfireWorkflowScheduler(IBackgroundJobClient jobs, NpgsqlD
         if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             // Another process scheduled the same bookmark meanwhile: keep one job.
-            jobs.Delete(jobId);
+            await Task.Run(() => jobs.Delete(jobId), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -39,7 +42,10 @@ public sealed class HangfireWorkflowScheduler(IBackgroundJobClient jobs, NpgsqlD
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var delete = new NpgsqlCommand("DELETE FROM ticketgate.workflow_timer_jobs WHERE bookmark_id = @id RETURNING job_id", connection);
         delete.Parameters.AddWithValue("id", bookmark.Id);
-        if (await delete.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string jobId) jobs.Delete(jobId);
+        if (await delete.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string jobId)
+        {
+            await Task.Run(() => jobs.Delete(jobId), CancellationToken.None).ConfigureAwait(false);
+        }
     }
 }
 
