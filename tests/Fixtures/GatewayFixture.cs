@@ -122,6 +122,12 @@ public sealed class GatewayFixture : IAsyncDisposable
             Scheduling = new TicketGate.Workflows.Scheduling.SchedulingOptions { PollInterval = TimeSpan.FromMilliseconds(250), WorkerCount = 1 },
         });
 
+        return await LaunchAsync(options, issuer, folder, tls.CaFile, targetConnection, logs, services);
+    }
+
+    private static async Task<GatewayFixture> LaunchAsync(TicketGateOptions options, DevelopmentIssuer issuer, string folder, string caFile,
+        string targetConnection, ILoggerProvider? logs, Action<IServiceCollection>? services)
+    {
         var app = GatewayHost.Build(options, issuer, logging =>
         {
             if (logs is null)
@@ -132,7 +138,35 @@ public sealed class GatewayFixture : IAsyncDisposable
             logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
         }, collection => services?.Invoke(collection));
         await app.StartAsync();
-        return new GatewayFixture(app, issuer, options, folder, tls.CaFile, targetConnection);
+        return new GatewayFixture(app, issuer, options, folder, caFile, targetConnection);
+    }
+
+    /// <summary>
+    /// Kills this gateway as a crash would (its clients are cut off, nothing is shut down in order) and starts a new one with the
+    /// same options: same ports, same issuer keys, same state and target databases. Use the returned fixture from then on.
+    /// </summary>
+    /// <param name="beforeStart">Runs while no gateway is up (e.g. waits until a timer falls due).</param>
+    public async Task<GatewayFixture> CrashAndRestartAsync(Func<Task>? beforeStart = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
+    {
+        _http.Dispose();
+        using (var crashed = new CancellationTokenSource())
+        {
+            await crashed.CancelAsync();
+            try
+            {
+                await _app.StopAsync(crashed.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // A crash does not wait for anything to finish.
+            }
+        }
+        await _app.DisposeAsync();
+        Issuer.Dispose();
+        if (beforeStart is not null) await beforeStart();
+        var issuer = new DevelopmentIssuer(Folder, Issuer.Issuer);
+        return await LaunchAsync(Options, issuer, Folder, CaFile, TargetConnectionString, logs, services);
     }
 
     /// <summary>A token from the gateway's issuer (the agent agent-7 in group agents unless said otherwise).</summary>

@@ -22,6 +22,7 @@ public sealed class HangfireSchedulingTests(PostgresClusterFixture postgres) : I
 {
     private IHost _host = null!;
     private NpgsqlDataSource _dataSource = null!;
+    private string _connectionString = "";
 
     public async ValueTask InitializeAsync()
     {
@@ -30,6 +31,13 @@ public sealed class HangfireSchedulingTests(PostgresClusterFixture postgres) : I
         _dataSource = NpgsqlDataSource.Create(connectionString);
         await new StateDatabase(_dataSource, [new WorkflowMigrations(), new SchedulingMigrations()]).MigrateAsync(CancellationToken.None);
 
+        _connectionString = connectionString;
+        _host = await StartHostAsync();
+    }
+
+    /// <summary>A host like the gateway's for workflows: runner, stores and a Hangfire server, on the test's database.</summary>
+    private async Task<IHost> StartHostAsync()
+    {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         var registry = new ActivityRegistry().AddGenericActivities();
@@ -39,9 +47,10 @@ public sealed class HangfireSchedulingTests(PostgresClusterFixture postgres) : I
         builder.Services.AddSingleton(compiler);
         builder.Services.AddSingleton(sp => new WorkflowRunner(
             sp.GetRequiredService<WorkflowCatalog>(), new PostgresWorkflowInstanceStore(_dataSource), sp.GetRequiredService<IWorkflowScheduler>()));
-        builder.Services.AddWorkflowScheduling(connectionString, new SchedulingOptions { PollInterval = TimeSpan.FromMilliseconds(500), WorkerCount = 2 });
-        _host = builder.Build();
-        await _host.StartAsync();
+        builder.Services.AddWorkflowScheduling(_connectionString, new SchedulingOptions { PollInterval = TimeSpan.FromMilliseconds(500), WorkerCount = 2 });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
     }
 
     public async ValueTask DisposeAsync()
@@ -109,7 +118,32 @@ public sealed class HangfireSchedulingTests(PostgresClusterFixture postgres) : I
 
         Assert.Null(await JobOfAsync(bookmark.Id));
         using var hangfire = _host.Services.GetRequiredService<JobStorage>().GetConnection();
-        var state = hangfire.GetStateData(jobId);
-        Assert.Equal("Deleted", state?.Name);
+        string? state = null;
+        for (var i = 0; i < 100 && state != "Deleted"; i++)
+        {
+            // The job is deleted off the cancelling call's path.
+            await Task.Delay(50);
+            state = hangfire.GetStateData(jobId)?.Name;
+        }
+        Assert.Equal("Deleted", state);
+    }
+
+    [Fact]
+    public async Task Delay_that_fell_due_while_no_host_ran_fires_after_the_restart()
+    {
+        var started = await StartAsync("hangfire-restart", "00:00:02");
+        var bookmark = Assert.Single(started.Instance.Bookmarks);
+        await _host.StopAsync();
+        _host.Dispose();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var whileDown = await new PostgresWorkflowInstanceStore(_dataSource).FindAsync(started.Instance.Id, CancellationToken.None);
+        _host = await StartHostAsync();
+        var finished = await WaitForAsync(started.Instance.Id, i => i.SubStatus == WorkflowSubStatus.Finished, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(WorkflowSubStatus.Suspended, whileDown!.SubStatus);
+        Assert.Contains(finished.ActivityExecutions, e => e.ActivityId == "say" && e.Status == ActivityStatus.Completed);
+        Assert.Empty(finished.Bookmarks);
+        Assert.Null(await JobOfAsync(bookmark.Id));
     }
 }

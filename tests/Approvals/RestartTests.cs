@@ -1,0 +1,60 @@
+using TicketGate.Tests.Fixtures;
+using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Runtime;
+using static TicketGate.Tests.Approvals.ApprovalGateway;
+
+namespace TicketGate.Tests.Approvals;
+
+/// <summary>A gateway that dies while a command is held, and the gateway started after it on the same state database.</summary>
+public sealed class RestartTests(PostgresClusterFixture postgres)
+{
+    [Fact]
+    public async Task Restart_withdraws_the_command_a_crashed_gateway_held_and_its_due_timers_release_nothing()
+    {
+        // Deadline → fallback allows medium: had the due deadline decided the orphan, the request would read approved.
+        var gateway = await StartAsync(postgres, variables: [("MediumEscalateAfter", "00:00:02"), ("MediumDeadline", "00:00:03"), ("MediumFallbackAllowUpTo", "medium")]);
+        try
+        {
+            var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 4"]);
+            var held = await gateway.WaitForPendingAsync();
+            var waiting = await gateway.WorkflowOfAsync(held.Request.Id);
+
+            gateway = await gateway.CrashAndRestartAsync(beforeStart: () => Task.Delay(TimeSpan.FromSeconds(4)));
+            var cutOff = await psql;
+            var workflow = await SettledWorkflowAsync(gateway, held.Request.Id);
+            await Task.Delay(TimeSpan.FromSeconds(1.5)); // room for a due Hangfire job to run, were one left
+
+            Assert.Equal(WorkflowSubStatus.Suspended, waiting!.SubStatus);
+            Assert.NotEqual(0, cutOff.ExitCode);
+            var withdrawn = (await gateway.RequestAsync(held.Request.Id))!;
+            Assert.Equal(ApprovalStatus.Withdrawn, withdrawn.Status);
+            Assert.Equal("TicketGate restarted while the command was held", withdrawn.Reason);
+            Assert.False(withdrawn.ByFallback);
+            Assert.Empty(withdrawn.DecidedBy);
+            Assert.Contains(workflow.SubStatus, new[] { WorkflowSubStatus.Cancelled, WorkflowSubStatus.Finished });
+            Assert.Empty(workflow.Bookmarks);
+            Assert.DoesNotContain(workflow.ActivityExecutions, e => (e.ActivityId == "medium-allow" || e.ActivityId.StartsWith("medium-fallback", StringComparison.Ordinal)) && e.Status == ActivityStatus.Completed);
+            Assert.Equal(1, await gateway.CountItemsAsync("id = 4"));
+
+            var after = await gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "SELECT name FROM items WHERE id = 4"]);
+            Assert.Equal(0, after.ExitCode);
+        }
+        finally
+        {
+            await gateway.DisposeAsync();
+        }
+    }
+
+    private static async Task<WorkflowInstance> SettledWorkflowAsync(GatewayFixture gateway, Guid requestId)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await gateway.WorkflowOfAsync(requestId) is { SubStatus: not (WorkflowSubStatus.Suspended or WorkflowSubStatus.Executing or WorkflowSubStatus.Pending) } instance)
+            {
+                return instance;
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"the workflow of request {requestId} is still waiting after the restart");
+    }
+}
