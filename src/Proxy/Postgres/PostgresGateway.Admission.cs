@@ -123,6 +123,9 @@ internal sealed partial class PostgresGateway
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     await FatalAsync(transport, SqlState.InvalidPassword,
                         $"TicketGate refused the token: it is over {TokenValidator.MaxTokenLength / 1024} KiB").ConfigureAwait(false);
+                    // Read (a bounded part of) what the client is still sending, so closing doesn't reset the connection before
+                    // the client has read why.
+                    await DrainAsync(reader, Math.Min(total, 1024 * 1024), TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                     return null;
                 }
                 if (buffer.Length >= total)
@@ -140,6 +143,25 @@ internal sealed partial class PostgresGateway
                 return null;
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static async Task DrainAsync(PipeReader reader, long bytes, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            while (bytes > 0)
+            {
+                var result = await reader.ReadAsync(limit.Token).ConfigureAwait(false);
+                bytes -= result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client stopped sending or went away: nothing more to drain.
         }
     }
 

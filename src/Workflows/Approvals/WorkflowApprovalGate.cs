@@ -73,7 +73,8 @@ public sealed partial class WorkflowApprovalGate(
         signals.Deliver(standing);
         if (!applied) return await decision.ConfigureAwait(false);
         // Nobody waits any more: its timers and approval waits go, so no escalation fires for a command that's gone. The client
-        // hears of the withdrawal first; cancelling the instance (timer jobs included) happens after, off its path.
+        // hears of the withdrawal first; cancelling the instance happens after, off its path (a host that stops meanwhile leaves
+        // the instance to the next start-up, which cancels instances of requests no longer pending).
         _ = Task.Run(() => CancelInstanceAsync(requestId, instanceId));
         return standing;
     }
