@@ -27,6 +27,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 free_port() { local p="$1"; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 pg_port="$(free_port 26432)"; gate_port="$(free_port $((pg_port + 1)))"; http_port="$(free_port $((gate_port + 1)))"
 password="bench-$(openssl rand -hex 12)"
