@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Workflow benchmarks for held commands (issue 3), against a real `ticketgate serve` and a throwaway cluster:
+#   (a) throughput: held commands decided per second by a persisted auto-approving workflow (Start → RiskTier → Allow),
+#       driven by pgbench clients that each send DELETEs (medium tier, so every one is held and decided by a workflow);
+#   (b) signal latency: a person approves through the HTTP API (default workflows/approval.json, medium tier); measured from
+#       the approval call returning to the held psql client exiting after its CommandComplete, one command at a time.
+#
+#   sudo bench/workflow-bench.sh                       # DURATION=10 CLIENTS="8 32" LATENCY_COMMANDS=300
+set -euo pipefail
+
+DURATION="${DURATION:-10}"
+CLIENTS="${CLIENTS:-8 32}"
+LATENCY_COMMANDS="${LATENCY_COMMANDS:-300}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'workflow-bench: %s\n' "$*" >&2; [ -n "${work:-}" ] && tail -n 20 "$work/ticketgate.log" >&2 2>/dev/null; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root: the cluster runs as the postgres OS user"
+PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+
+work="$(mktemp -d /tmp/ticketgate-wfbench.XXXXXX)"
+chmod 755 "$work"; chown postgres:postgres "$work"
+ticketgate_pid="" cluster_started=""
+cleanup() {
+  trap - EXIT INT TERM; set +e
+  [ -n "$ticketgate_pid" ] && kill "$ticketgate_pid" 2>/dev/null && wait "$ticketgate_pid" 2>/dev/null
+  [ -n "$cluster_started" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+free_port() { local p="$1"; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+pg_port="$(free_port 26432)"; gate_port="$(free_port $((pg_port + 1)))"; http_port="$(free_port $((gate_port + 1)))"
+password="bench-$(openssl rand -hex 12)"
+
+say "building TicketGate (Release) …"
+"$repo/ticketgate" --help >/dev/null 2>"$work/build.log" || die "the build failed"
+
+printf '%s\n' "$password" >"$work/pwfile"; chown postgres:postgres "$work/pwfile"
+runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+  --pwfile="$work/pwfile" -E UTF8 --locale=C >"$work/initdb.log" 2>&1 || die "initdb failed"
+cat >>"$work/pg/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$work'
+max_connections = 300
+shared_buffers = 256MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/postgres.log" -w start >/dev/null || die "PostgreSQL did not start"
+cluster_started=1
+psql_admin() { runuser -u postgres -- "$PGBIN/psql" -h "$work" -p "$pg_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_admin -d postgres -c "CREATE ROLE bench LOGIN PASSWORD '$password'" \
+  -c "CREATE DATABASE bench OWNER bench" -c "CREATE DATABASE ticketgate OWNER bench"
+psql_admin -d bench -c "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL); ALTER TABLE items OWNER TO bench"
+
+mkdir -p "$work/workflows"
+cp "$repo/workflows/approval.json" "$work/workflows/"
+python3 "$repo/bench/workflow-auto-approve.py" "$repo/workflows/approval.json" "$work/workflows/auto-approve.json"
+printf 'Host=127.0.0.1;Port=%s;Database=ticketgate;Username=bench;Password=%s;Maximum Pool Size=100\n' "$pg_port" "$password" >"$work/state-db"
+printf '%s\n' "$password" >"$work/upstream-password"
+chmod 600 "$work/state-db" "$work/upstream-password"
+# Two names for one database: "auto" is decided by the auto-approving workflow, "people" by the default approval.json.
+cat >"$work/ticketgate.yaml" <<CONF
+oidc:
+  development_issuer: $work/issuer
+  audience: bench
+postgres:
+  listen: 127.0.0.1:$gate_port
+  insecure: true
+http:
+  listen: 127.0.0.1:$http_port
+state_database:
+  connection_string_file: $work/state-db
+connections:
+  auto:
+    host: 127.0.0.1
+    port: $pg_port
+    database: bench
+    user: bench
+    password: { file: $work/upstream-password }
+    approver_groups: [dba]
+    ssl_mode: disable
+  people:
+    host: 127.0.0.1
+    port: $pg_port
+    database: bench
+    user: bench
+    password: { file: $work/upstream-password }
+    approver_groups: [dba]
+    ssl_mode: disable
+workflows:
+  directory: $work/workflows
+  connections:
+    auto: { definition: auto-approve }
+CONF
+mint() { "$repo/ticketgate" token --sub "$1" --groups "$2" --ttl 3h --data-dir "$work/issuer" --issuer "http://127.0.0.1:$http_port/oidc" --audience bench; }
+agent="$(mint bench-agent agents)"
+approver="$(mint alice dba)"
+"$repo/ticketgate" serve --config "$work/ticketgate.yaml" >"$work/ticketgate.log" 2>&1 &
+ticketgate_pid=$!
+for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break; kill -0 "$ticketgate_pid" || die "TicketGate exited"; sleep 0.1; done
+
+# --- (a) throughput ------------------------------------------------------------------------------------------------
+cat >"$work/delete.sql" <<'SQL'
+\set id random(1, 1000000000)
+DELETE FROM items WHERE id = :id;
+SQL
+echo "clients	held_decided_per_s	avg_latency_ms" >"$work/throughput.tsv"
+[ -z "$CLIENTS" ] || say "warming up (3 s)"
+[ -z "$CLIENTS" ] || PGPASSWORD="$agent" "$PGBIN/pgbench" -n -f "$work/delete.sql" -c 4 -j 2 -T 3 "host=127.0.0.1 port=$gate_port dbname=auto user=bench-agent sslmode=disable" >/dev/null 2>&1 || die "the warm-up failed"
+for c in $CLIENTS; do
+  say "throughput: $c clients, ${DURATION} s"
+  out="$(PGPASSWORD="$agent" "$PGBIN/pgbench" -n -f "$work/delete.sql" -c "$c" -j 2 -T "$DURATION" "host=127.0.0.1 port=$gate_port dbname=auto user=bench-agent sslmode=disable" 2>&1)" || die "pgbench failed: $out"
+  tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")"; lat="$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")"
+  printf '%s\t%s\t%s\n' "$c" "$tps" "$lat" >>"$work/throughput.tsv"
+done
+decided="$(psql_admin -d ticketgate -At -c "SELECT count(*) FROM ticketgate.approval_requests WHERE connection = 'auto' AND status = 'approved'")"
+echo
+echo "## Workflow throughput (auto-approving persisted workflow, medium-tier DELETEs held and decided)"
+column -t -s $'\t' "$work/throughput.tsv"
+echo "requests approved by the workflow: $decided"
+[ "$LATENCY_COMMANDS" -gt 0 ] || exit 0
+
+# --- (b) signal latency --------------------------------------------------------------------------------------------
+say "signal latency: $LATENCY_COMMANDS commands, one at a time"
+: >"$work/latency-us"
+for i in $(seq 1 "$LATENCY_COMMANDS"); do
+  id=$((2000000000 + i))
+  ( PGPASSWORD="$agent" "$PGBIN/psql" -X -q -At -c "DELETE FROM items WHERE id = $id" \
+      "host=127.0.0.1 port=$gate_port dbname=people user=bench-agent sslmode=disable" >/dev/null 2>&1; date +%s%6N >"$work/done.$i" ) &
+  client=$!
+  request=""
+  for _ in $(seq 1 200); do
+    request="$(curl -s -H "Authorization: Bearer $approver" "http://127.0.0.1:$http_port/api/requests?status=pending" | tee -a "$work/api.log" \
+      | python3 -c 'import json,sys; t=sys.stdin.read(); r=json.loads(t) if t.startswith("[") else []; print(r[0]["id"] if r else "")')"
+    [ -n "$request" ] && break; sleep 0.01
+  done
+  [ -n "$request" ] || die "command $i was never held: $(tail -c 300 "$work/api.log")"
+  curl -fs -o /dev/null -X POST -H "Authorization: Bearer $approver" -H 'Content-Type: application/json' -d '{}' \
+    "http://127.0.0.1:$http_port/api/requests/$request/approve" || die "approving $request failed"
+  approved="$(date +%s%6N)"
+  wait "$client"
+  echo $(( $(cat "$work/done.$i") - approved )) >>"$work/latency-us"
+done
+read -r p50 p99 <<<"$(sort -n "$work/latency-us" | awk '{v[NR]=$1} END {printf "%.2f %.2f", v[int(NR*0.5)+ (NR*0.5>int(NR*0.5))]/1000, v[int(NR*0.99) + (NR*0.99>int(NR*0.99))]/1000}')"
+
+echo
+echo "## Signal latency (approval API call returned -> held psql client exited after CommandComplete), $LATENCY_COMMANDS commands"
+echo "p50 ${p50} ms   p99 ${p99} ms"
