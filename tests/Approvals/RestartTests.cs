@@ -48,17 +48,4 @@ public sealed class RestartTests(PostgresClusterFixture postgres)
             await gateway.DisposeAsync();
         }
     }
-
-    private static async Task<WorkflowInstance> SettledWorkflowAsync(GatewayFixture gateway, Guid requestId)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            if (await gateway.WorkflowOfAsync(requestId) is { SubStatus: not (WorkflowSubStatus.Suspended or WorkflowSubStatus.Executing or WorkflowSubStatus.Pending) } instance)
-            {
-                return instance;
-            }
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"the workflow of request {requestId} is still waiting after the restart");
-    }
 }
