@@ -16,6 +16,8 @@ public static class TicketGateCli
             AuditCommand.Create(),
             SessionsCommand.Create(),
             SessionsCommand.CreateReplay(),
+            SshLoginCommand.Create(),
+            SshShimCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

@@ -19,6 +19,8 @@ public sealed record TicketGateOptions
     /// <summary>The key of the masking style hash (HMAC-SHA-256); one per deployment, so tokens are stable across sessions.</summary>
     public SecretReference? MaskingKey { get; init; }
     public RecordingOptions Recording { get; init; } = new();
+    /// <summary>The SSH path (bastion, CAs, targets); null when the config has no <c>ssh:</c> section.</summary>
+    public Ssh.SshOptions? Ssh { get; init; }
 }
 
 public sealed class OidcOptions
@@ -107,6 +109,8 @@ public sealed class PolicyDefinition
     public RiskTier DefaultTier { get; init; } = RiskTier.Medium;
     /// <summary>Functions beyond the built-in list that are safe to call without making a statement opaque.</summary>
     public IReadOnlyList<string> SafeFunctions { get; init; } = [];
+    /// <summary>Rules for commands run through the SSH bastion (the policy's <c>ssh:</c> section).</summary>
+    public Policy.SshPolicyDefinition Ssh { get; init; } = Policy.SshPolicyDefinition.Empty;
 }
 
 /// <summary>A policy rule: every non-empty matcher must match; the first matching rule for a class decides its tier.</summary>

@@ -55,6 +55,7 @@ public static partial class GatewayHost
             kestrel.Listen(Endpoint(options.Postgres.Address, options.Postgres.Port), listen => listen.UseConnectionHandler<PostgresGateway>());
         });
 
+        AddSsh(builder, options);
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
@@ -110,6 +111,7 @@ public static partial class GatewayHost
         var app = builder.Build();
         if (issuer is not null) app.MapDevelopmentIssuer(issuer);
         app.MapTicketGateApi();
+        MapSsh(app, options);
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             AsyncAuthorization = [new AdminDashboardAuthorization(app.Services.GetRequiredService<ITokenValidator>(), options.Http.AdminGroups)],

@@ -54,6 +54,7 @@ public static partial class PolicyLoader
             }
         }
 
+        var ssh = ReadSsh(section.Section("ssh"));
         var rules = new List<PolicyRuleDefinition>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ruleSection in section.SectionList("rules") ?? [])
@@ -73,10 +74,11 @@ public static partial class PolicyLoader
             rules.Add(rule);
         }
 
-        if (section.Problems.Count > before) return null;
+        if (section.Problems.Count > before || ssh is null) return null;
         return new PolicyDefinition
         {
             Rules = rules,
+            Ssh = ssh,
             DefaultTier = defaultTier ?? RiskTier.Medium,
             SafeFunctions = safeFunctions,
         };

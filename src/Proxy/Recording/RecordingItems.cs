@@ -13,6 +13,8 @@ public enum RecordedEventKind
     Decision,
     /// <summary>The session reached its recording cap; later protocol bytes are counted, not kept.</summary>
     Truncated,
+    /// <summary>An SSH session's command and terminal, or the terminal's new size (JSON: command, term, width, height).</summary>
+    Terminal,
 }
 
 /// <summary>One event of a session, as the recording keeps it.</summary>
@@ -31,6 +33,7 @@ internal static class RecordedEventKinds
         RecordedEventKind.Server => "server",
         RecordedEventKind.Hold => "hold",
         RecordedEventKind.Decision => "decision",
+        RecordedEventKind.Terminal => "terminal",
         _ => "truncated",
     };
 
@@ -41,6 +44,7 @@ internal static class RecordedEventKinds
         "hold" => RecordedEventKind.Hold,
         "decision" => RecordedEventKind.Decision,
         "truncated" => RecordedEventKind.Truncated,
+        "terminal" => RecordedEventKind.Terminal,
         _ => throw new InvalidDataException($"a recorded event has the unknown kind '{name}'"),
     };
 }

@@ -70,6 +70,9 @@ internal sealed class SessionRecorder
     public void Decision(Guid? requestId, string outcome, IReadOnlyList<string> decidedBy, string? reason) =>
         Append(RecordedEventKind.Decision, JsonSerializer.SerializeToUtf8Bytes(new DecisionNote(requestId, outcome, decidedBy, reason), RecordingJson.Options));
 
+    /// <summary>An SSH session's command and terminal size at its start, and each resize.</summary>
+    public void Terminal(TerminalNote note) => Append(RecordedEventKind.Terminal, JsonSerializer.SerializeToUtf8Bytes(note, RecordingJson.Options));
+
     public void End() => _log.TryEnd(Session with
     {
         EndedAt = DateTimeOffset.UtcNow,

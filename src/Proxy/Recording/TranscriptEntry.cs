@@ -21,4 +21,7 @@ public sealed record TranscriptEntry(long OffsetUs, string Kind)
     public string? Rule { get; init; }
     public string? Outcome { get; init; }
     public IReadOnlyList<string>? DecidedBy { get; init; }
+    /// <summary>A terminal's size (SSH sessions' terminal entries).</summary>
+    public int? Width { get; init; }
+    public int? Height { get; init; }
 }

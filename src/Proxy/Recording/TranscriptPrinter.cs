@@ -72,6 +72,15 @@ public static class TranscriptPrinter
                 if (entry.Text is { } reason) text.Append(" (").Append(reason).Append(')');
                 text.AppendLine();
                 break;
+            case "terminal":
+                text.Append(at).Append("-- ssh ").Append(entry.Text is { } command ? "command: " + command : "interactive shell")
+                    .Append(" (").Append(entry.Tag ?? "no terminal").Append(' ').Append(entry.Width).Append('x').Append(entry.Height).AppendLine(")");
+                break;
+            case "output":
+                text.Append(entry.Text);
+                break;
+            case "input":
+                break;
             default:
                 text.Append(at).Append("-- ").AppendLine(entry.Text);
                 break;

@@ -1,0 +1,73 @@
+using Renci.SshNet;
+
+namespace TicketGate.Proxy.Ssh;
+
+/// <summary>
+/// Runs an approved interactive shell on the target (with a terminal when the agent has one) for at most the session limit,
+/// relaying keystrokes, output and resizes. The recording keeps all of it, so the session replays as a terminal would show it.
+/// </summary>
+internal static class SshShellRelay
+{
+    public static async Task<int> RunAsync(SshCommandSession session, SshUpstream upstream, CancellationToken cancellationToken)
+    {
+        var hello = session.Hello;
+        using var shell = await Task.Run(() => hello.Pty
+            ? upstream.Client.CreateShellStream(hello.Term ?? "xterm", (uint)Math.Max(hello.Columns, 1), (uint)Math.Max(hello.Rows, 1), 0, 0, 32 * 1024)
+            : upstream.Client.CreateShellStreamNoTerminal(32 * 1024), cancellationToken).ConfigureAwait(false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(session.Options.SessionLimit);
+        var output = Task.Run(() => SshExecRelay.PumpAsync(shell, ShimFrame.Stdout, session, cancellationToken), CancellationToken.None);
+        var input = RelayInputAsync(session, shell, limit.Token);
+        var finished = await Task.WhenAny(output, input).ConfigureAwait(false);
+        if (finished == input)
+        {
+            if (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                await session.NoticeAsync($"\nTicketGate: the approved session time ({Configuration.DurationText.Format(session.Options.SessionLimit)}) is over; closing\n",
+                    cancellationToken).ConfigureAwait(false);
+            }
+            // The agent left or the time is up: closing the channel ends the shell, and the output pump with it.
+            shell.Close();
+        }
+        await output.ConfigureAwait(false);
+        await limit.CancelAsync().ConfigureAwait(false);
+        await input.ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task RelayInputAsync(SshCommandSession session, ShellStream shell, CancellationToken cancellationToken)
+    {
+        var (early, closed) = session.TakeEarlyInput();
+        foreach (var data in early) await Task.Run(() => shell.Write(data, 0, data.Length), CancellationToken.None).ConfigureAwait(false);
+        if (closed) return;
+        try
+        {
+            while (true)
+            {
+                var frame = session.TakeFrame(await session.NextFrame(cancellationToken).ConfigureAwait(false));
+                if (frame is null) return;
+                switch (frame.Value.Kind)
+                {
+                    case ShimFrame.Stdin:
+                        var data = frame.Value.Payload;
+                        await Task.Run(() =>
+                        {
+                            shell.Write(data, 0, data.Length);
+                            shell.Flush();
+                        }, CancellationToken.None).ConfigureAwait(false);
+                        break;
+                    case ShimFrame.StdinClosed:
+                        return;
+                    case ShimFrame.Resize:
+                        var (columns, rows) = ShimFrame.ReadSize(frame.Value.Payload);
+                        shell.ChangeWindowSize((uint)columns, (uint)rows, 0, 0);
+                        session.Recorder?.Terminal(new Recording.TerminalNote(null, session.Hello.Term, columns, rows));
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+    }
+}
