@@ -44,13 +44,20 @@ internal static class SessionsCommand
     {
         var id = new Argument<string>("session-id") { Description = "The session to replay (from `ticketgate sessions list`, or an approval request's session_id)" };
         var speed = new Option<double>("--speed") { Description = "Playback speed: 1 is the original timing, 10 ten times faster, 0 prints at once", DefaultValueFactory = _ => 1 };
+        var asciicast = new Option<bool>("--asciicast") { Description = "Print an SSH session as an asciicast v2 file (for asciinema play) instead of replaying it" };
         var (dataDir, actAs, token, url) = (CommonOptions.DataDir(), CommonOptions.As(), CommonOptions.Token(), CommonOptions.Url());
-        var replay = new Command("replay", "Print a recorded session as a psql transcript, in its original timing") { id, speed, dataDir, actAs, token, url };
+        var replay = new Command("replay", "Print a recorded session in its original timing: a psql transcript, or an SSH session's terminal output") { id, speed, asciicast, dataDir, actAs, token, url };
         replay.SetAction(async (parse, ct) => await CliRun.GuardAsync(async () =>
         {
             if (parse.GetValue(speed) < 0) throw new CliException("--speed must be 0 (all at once) or more");
             using var api = ApiClient.Connect(parse.GetValue(dataDir), parse.GetValue(actAs), parse.GetValue(url), parse.GetValue(token), "alice");
             var view = await api.GetAsync<SessionView>($"api/sessions/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct);
+            if (parse.GetValue(asciicast))
+            {
+                if (view.Session.Protocol != "ssh") throw new CliException($"session {view.Session.Id} is a {view.Session.Protocol} session; --asciicast is for SSH terminal sessions");
+                await AsciicastWriter.WriteAsync(Console.Out, view.Session.ToRecord(), view.Transcript);
+                return 0;
+            }
             try
             {
                 await TranscriptPrinter.PrintAsync(Console.Out, view.Session.ToRecord(), view.Transcript, parse.GetValue(speed), ct);

@@ -18,10 +18,19 @@ internal static class SshLoginApi
         return app;
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext http, SshCertificateRequest? body, SshGateway gateway, ITokenValidator tokens, CancellationToken ct)
+    private static async Task<IResult> IssueAsync(HttpContext http, SshGateway gateway, ITokenValidator tokens, CancellationToken ct)
     {
         var (identity, problem) = await Caller.AuthenticateAsync(http, tokens, ct);
         if (identity is null) return problem!;
+        SshCertificateRequest? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<SshCertificateRequest>(TicketGateApi.Json, ct);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            body = null;
+        }
         if (body?.PublicKey is not { Length: > 0 } line) return Problems.BadRequest("send {\"public_key\": \"ecdsa-sha2-nistp256 AAAA…\"}");
         byte[] key;
         try
