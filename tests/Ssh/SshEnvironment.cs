@@ -28,6 +28,7 @@ public sealed class SshEnvironment(PostgresClusterFixture postgres) : IAsyncLife
     public string TargetFolder => Path.Combine(Folder, "target");
     public string ConfigFile => Path.Combine(AgentFolder, "config");
     public int BastionPort { get; private set; }
+    public int TargetPort { get; private set; }
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "ticketgate");
 
     public async ValueTask InitializeAsync()
@@ -46,7 +47,7 @@ public sealed class SshEnvironment(PostgresClusterFixture postgres) : IAsyncLife
         using var targetHostKey = SshKey.Create();
         targetHostKey.Save(Path.Combine(TargetFolder, "ssh_host_ecdsa_key"));
         await File.WriteAllTextAsync(Path.Combine(TargetFolder, "authorized_keys"), upstreamKey.PublicLine("ticketgate") + "\n");
-        var targetPort = GatewayFixture.FreePort();
+        var targetPort = TargetPort = GatewayFixture.FreePort();
         var targetConfig = Path.Combine(TargetFolder, "sshd_config");
         await File.WriteAllTextAsync(targetConfig, $"""
             Port {targetPort}
