@@ -21,6 +21,9 @@ public sealed class SshInteractiveSessionTests(SshEnvironment ssh) : IClassFixtu
         await terminal.WaitForAsync("approved by alice");
         await terminal.TypeAsync("echo tg-$((6*7))\r");
         await terminal.WaitForAsync("tg-42");
+        // The bastion's terminal is in raw mode while relaying: the target's line ends pass through untouched, not as \r\r\n.
+        await terminal.WaitForAsync("tg-42\r\n");
+        Assert.DoesNotContain("tg-42\r\r\n", terminal.Screen, StringComparison.Ordinal);
         // A second command in the same shell needs no second approval.
         await terminal.TypeAsync("echo second-$((1+1))\r");
         await terminal.WaitForAsync("second-2");

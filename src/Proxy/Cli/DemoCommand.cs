@@ -16,17 +16,18 @@ internal static class DemoCommand
         var pgPort = new Option<int>("--pg-port") { Description = "The PostgreSQL listener's port", DefaultValueFactory = _ => DemoFolder.DefaultPostgresPort };
         var httpPort = new Option<int>("--http-port") { Description = "The HTTP port (API, issuer)", DefaultValueFactory = _ => DemoFolder.DefaultHttpPort };
         var binDir = new Option<string>("--pg-bin-dir") { Description = "Folder with PostgreSQL's initdb, pg_ctl and postgres (found automatically when not given)" };
+        var sshPort = new Option<int>("--ssh-port") { Description = "The SSH bastion's port (the demo's target sshd takes the next one)", DefaultValueFactory = _ => DemoSsh.DefaultBastionPort };
         var command = new Command("demo", "Run TicketGate with a self-managed local PostgreSQL, the demo `shop` database and a development OIDC issuer")
         {
-            dataDir, pgPort, httpPort, binDir,
+            dataDir, pgPort, httpPort, binDir, sshPort,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new DemoFolder(parse.GetValue(dataDir) ?? DemoFolder.DefaultPath()), parse.GetValue(pgPort), parse.GetValue(httpPort), parse.GetValue(binDir),
-            cancellationToken));
+            parse.GetValue(sshPort), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoFolder folder, int postgresPort, int httpPort, string? binDirectory, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoFolder folder, int postgresPort, int httpPort, string? binDirectory, int sshPort, CancellationToken cancellationToken)
     {
         if (folder.ReadRunningRuntime() is { } running)
         {
@@ -50,10 +51,12 @@ internal static class DemoCommand
 
         await using (environment)
         {
+            var (ssh, noSsh) = await DemoSsh.TryStartAsync(folder, sshPort, logger, cancellationToken);
+            await using var sshTarget = ssh;
             WebApplication app;
             try
             {
-                app = GatewayHost.Build(environment.Options, environment.Issuer);
+                app = GatewayHost.Build(environment.Options with { Ssh = ssh?.Options }, environment.Issuer);
             }
             catch (DllNotFoundException e)
             {
@@ -73,7 +76,7 @@ internal static class DemoCommand
                 environment.Issuer.Issuer, DemoFolder.Audience, environment.CaCertificate));
             try
             {
-                PrintWelcome(environment, folder, postgresPort);
+                PrintWelcome(environment, folder, postgresPort, ssh, noSsh);
                 await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 Console.WriteLine("Stopping …");
                 await app.StopAsync(CancellationToken.None);
@@ -88,7 +91,7 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static void PrintWelcome(DemoEnvironment environment, DemoFolder folder, int postgresPort)
+    private static void PrintWelcome(DemoEnvironment environment, DemoFolder folder, int postgresPort, DemoSsh? ssh, string? noSsh)
     {
         var self = Environment.GetEnvironmentVariable("TICKETGATE_SELF") ?? "./ticketgate";
         var dataDirFlag = folder.Path == System.IO.Path.GetFullPath(DemoFolder.DefaultPath()) ? "" : $" --data-dir {folder.Path}";
@@ -111,5 +114,6 @@ internal static class DemoCommand
               {self} audit tail{dataDirFlag}
 
             """);
+        Console.WriteLine(ssh?.Welcome(self, dataDirFlag) ?? $"SSH: not started: {noSsh}.\n");
     }
 }

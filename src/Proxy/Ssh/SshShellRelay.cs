@@ -12,7 +12,8 @@ internal static class SshShellRelay
     {
         var hello = session.Hello;
         using var shell = await Task.Run(() => hello.Pty
-            ? upstream.Client.CreateShellStream(hello.Term ?? "xterm", (uint)Math.Max(hello.Columns, 1), (uint)Math.Max(hello.Rows, 1), 0, 0, 32 * 1024)
+            // A terminal that reports no size (0x0) gets the customary 80x24 rather than one column.
+            ? upstream.Client.CreateShellStream(hello.Term ?? "xterm", (uint)(hello.Columns > 0 ? hello.Columns : 80), (uint)(hello.Rows > 0 ? hello.Rows : 24), 0, 0, 32 * 1024)
             : upstream.Client.CreateShellStreamNoTerminal(32 * 1024), cancellationToken).ConfigureAwait(false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(session.Options.SessionLimit);

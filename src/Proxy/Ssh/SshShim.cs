@@ -16,7 +16,8 @@ public static class SshShim
 
     public static async Task<int> RunAsync(string socketPath, CancellationToken cancellationToken)
     {
-        var stderr = Console.OpenStandardError();
+        // The standard descriptors as plain files: .NET's Console streams would read a terminal line by line and echo it themselves.
+        using var stderr = Descriptor(2, FileAccess.Write);
         var hello = ReadEnvironment();
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -44,7 +45,7 @@ public static class SshShim
         }
 
         await SendAsync(ShimFrame.Hello, JsonSerializer.SerializeToUtf8Bytes(hello, ShimHello.Json)).ConfigureAwait(false);
-        var stdout = Console.OpenStandardOutput();
+        using var stdout = Descriptor(1, FileAccess.Write);
         TerminalMode? raw = null;
         PosixSignalRegistration? resize = null;
         try
@@ -105,7 +106,7 @@ public static class SshShim
 
     private static async Task PumpStdinAsync(Func<byte, ReadOnlyMemory<byte>, Task> send)
     {
-        using var stdin = Console.OpenStandardInput();
+        using var stdin = Descriptor(0, FileAccess.Read);
         var buffer = new byte[16 * 1024];
         try
         {
@@ -118,6 +119,9 @@ public static class SshShim
             // The socket closed after the exit status: nothing more to send.
         }
     }
+
+    private static FileStream Descriptor(int fd, FileAccess access) =>
+        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
 
     private static ShimHello ReadEnvironment()
     {

@@ -26,7 +26,7 @@ internal sealed class SshUpstream : IDisposable
         }
         catch (Exception e) when (e is SshException or ArgumentException or InvalidOperationException)
         {
-            throw new SshAccessException($"TicketGate's key for {target.Name} is unusable ({e.Message}); tell TicketGate's operators");
+            throw new SshAccessException($"the key for {target.Name} is unusable ({e.Message}); tell TicketGate's operators");
         }
         var connection = new Renci.SshNet.ConnectionInfo(target.Host, target.Port, target.User, new PrivateKeyAuthenticationMethod(target.User, key))
         {
@@ -41,19 +41,22 @@ internal sealed class SshUpstream : IDisposable
         };
         try
         {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            // SSH.NET's async connect continues on the socket's completion thread and then blocks there waiting for the key exchange;
+            // with inline socket completions (Program.cs) that thread is the one that would deliver it. The blocking connect runs on
+            // a pool thread instead.
+            await Task.Run(client.Connect, cancellationToken).ConfigureAwait(false);
             client.KeepAliveInterval = TimeSpan.FromSeconds(30);
             return new SshUpstream(client);
         }
         catch (SshConnectionException) when (seen is not null && seen != target.HostKeyFingerprint)
         {
             client.Dispose();
-            throw new SshAccessException($"{target.Name} presented the host key {seen}, not the configured {target.HostKeyFingerprint}; TicketGate did not log in");
+            throw new SshAccessException($"{target.Name} presented the host key {seen}, not the configured {target.HostKeyFingerprint}; not logged in");
         }
         catch (Exception e) when (e is SshException or System.Net.Sockets.SocketException or TimeoutException)
         {
             client.Dispose();
-            throw new SshAccessException($"TicketGate could not log in to {target.Name} ({target.Host}:{target.Port}): {e.Message}");
+            throw new SshAccessException($"could not log in to {target.Name} ({target.Host}:{target.Port}): {e.Message}");
         }
     }
 
