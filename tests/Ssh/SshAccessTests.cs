@@ -6,7 +6,8 @@ using TicketGate.Proxy.Ssh;
 namespace TicketGate.Tests.Ssh;
 
 /// <summary>What never gets through the bastion: forwarding of any kind, certificates from another CA or out of date.</summary>
-public sealed class SshAccessTests(SshEnvironment ssh) : IClassFixture<SshEnvironment>
+[Collection(SshCollection.Name)]
+public sealed class SshAccessTests(SshEnvironment ssh)
 {
     [Fact]
     public async Task Stdio_forwarding_and_proxy_jump_are_refused()

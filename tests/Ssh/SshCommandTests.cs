@@ -5,7 +5,8 @@ using TicketGate.Workflows.Approvals;
 namespace TicketGate.Tests.Ssh;
 
 /// <summary>Commands through the bastion with the real ssh client: allowed, held and approved, rejected, file transfer refused.</summary>
-public sealed class SshCommandTests(SshEnvironment ssh) : IClassFixture<SshEnvironment>
+[Collection(SshCollection.Name)]
+public sealed class SshCommandTests(SshEnvironment ssh)
 {
     [Fact]
     public async Task Read_only_command_runs_at_once_without_a_request()

@@ -140,4 +140,11 @@ public sealed class SshEnvironment(PostgresClusterFixture postgres) : IAsyncLife
     }
 }
 
+/// <summary>The SSH test classes share one environment (gateway, bastion, target): starting sshd twice and a gateway costs more than the tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class SshCollection : ICollectionFixture<SshEnvironment>
+{
+    public const string Name = "ssh";
+}
+
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);

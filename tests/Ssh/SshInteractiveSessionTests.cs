@@ -6,7 +6,8 @@ using TicketGate.Workflows.Approvals;
 namespace TicketGate.Tests.Ssh;
 
 /// <summary>An interactive shell (ssh -tt in a pseudo-terminal made by script(1)): one approval, then a recorded, replayable session.</summary>
-public sealed class SshInteractiveSessionTests(SshEnvironment ssh) : IClassFixture<SshEnvironment>
+[Collection(SshCollection.Name)]
+public sealed class SshInteractiveSessionTests(SshEnvironment ssh)
 {
     [Fact]
     public async Task Interactive_shell_is_approved_once_recorded_and_replayed()
