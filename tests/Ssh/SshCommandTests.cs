@@ -97,6 +97,31 @@ public sealed class SshCommandTests(SshEnvironment ssh)
         Assert.Contains("there is no SSH target \"nosuchhost\"; known targets: db1", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Held_command_is_withdrawn_when_the_agent_disconnects_and_never_runs()
+    {
+        var kept = MakeDirectory();
+        var command = $"rm -r {kept}";
+        var start = new System.Diagnostics.ProcessStartInfo("ssh", ["-F", ssh.ConfigFile, "-o", "BatchMode=yes", SshEnvironment.Target, command])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var client = System.Diagnostics.Process.Start(start)!;
+        var held = await ssh.Gateway.WaitForPendingAsync(r => r.Request.Command == command);
+
+        client.Kill();
+        await client.WaitForExitAsync();
+        var decided = await ssh.Gateway.WaitForDecisionAsync(held.Request.Id);
+        var approval = await ssh.Gateway.ApproveAsync(held.Request.Id, "alice");
+
+        Assert.Equal(ApprovalStatus.Withdrawn, decided.Status);
+        Assert.NotEqual(HttpStatusCode.OK, approval.StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(Directory.Exists(kept));
+    }
+
     private string MakeDirectory()
     {
         var path = Path.Combine(ssh.Folder, "work-" + Guid.NewGuid().ToString("N")[..8]);

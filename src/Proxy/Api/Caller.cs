@@ -29,6 +29,10 @@ internal static class Caller
         {
             if (identity.IsInAnyGroup([.. connection.ApproverGroups])) return true;
         }
+        foreach (var target in options.Ssh?.Targets.Values ?? [])
+        {
+            if (identity.IsInAnyGroup([.. target.ApproverGroups])) return true;
+        }
         return false;
     }
 }

@@ -40,7 +40,12 @@ public static partial class GatewayHost
 
     private static void MapSsh(WebApplication app, TicketGateOptions options)
     {
-        if (options.Ssh is null) return;
+        if (options.Ssh is null)
+        {
+            app.MapPost("/api/ssh/certificates", () => Microsoft.AspNetCore.Http.Results.Problem(
+                detail: "SSH is not configured on this TicketGate (its config has no ssh: section)", statusCode: 404, title: "Not found"));
+            return;
+        }
         app.MapSshLoginApi();
     }
 
