@@ -95,7 +95,11 @@ public sealed class SshPolicyTests
         Assert.Equal(RiskTier.High, evaluator.EvaluateCommand(Target, ["agents"], restart).Tier);
         Assert.Equal(RiskTier.Critical, evaluator.EvaluateCommand(new SshTargetDefinition
         {
-            Name = "web1", Host = "h", User = "u", Key = Target.Key, HostKeyFingerprint = "SHA256:x",
+            Name = "web1",
+            Host = "h",
+            User = "u",
+            Key = Target.Key,
+            HostKeyFingerprint = "SHA256:x",
         }, ["agents"], ShellCommandLine.Parse("uptime")).Tier);
         // A policy without an ssh section holds every SSH command and shell.
         Assert.Equal(RiskTier.Medium, new SshPolicyEvaluator(PolicyLoader.LoadFromYaml("rules: []", "t").Ssh).EvaluateCommand(Target, [], restart).Tier);

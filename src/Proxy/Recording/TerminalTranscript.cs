@@ -22,11 +22,11 @@ public static class TerminalTranscript
             switch (e.Kind)
             {
                 case RecordedEventKind.Terminal:
-                {
-                    var note = JsonSerializer.Deserialize<TerminalNote>(e.Payload, RecordingJson.Options)!;
-                    entries.Add(new TranscriptEntry(e.OffsetUs, "terminal") { Text = note.Command, Tag = note.Term, Width = note.Width, Height = note.Height });
-                    break;
-                }
+                    {
+                        var note = JsonSerializer.Deserialize<TerminalNote>(e.Payload, RecordingJson.Options)!;
+                        entries.Add(new TranscriptEntry(e.OffsetUs, "terminal") { Text = note.Command, Tag = note.Term, Width = note.Width, Height = note.Height });
+                        break;
+                    }
                 case RecordedEventKind.Server:
                     entries.Add(new TranscriptEntry(e.OffsetUs, "output") { Text = DecodeText(output, e.Payload) });
                     break;
@@ -34,17 +34,17 @@ public static class TerminalTranscript
                     entries.Add(new TranscriptEntry(e.OffsetUs, "input") { Text = DecodeText(input, e.Payload) });
                     break;
                 case RecordedEventKind.Hold:
-                {
-                    var note = JsonSerializer.Deserialize<HoldNote>(e.Payload, RecordingJson.Options)!;
-                    entries.Add(new TranscriptEntry(e.OffsetUs, "hold") { RequestId = note.RequestId, Tier = note.Tier, Rule = note.Rule, Text = note.Statement });
-                    break;
-                }
+                    {
+                        var note = JsonSerializer.Deserialize<HoldNote>(e.Payload, RecordingJson.Options)!;
+                        entries.Add(new TranscriptEntry(e.OffsetUs, "hold") { RequestId = note.RequestId, Tier = note.Tier, Rule = note.Rule, Text = note.Statement });
+                        break;
+                    }
                 case RecordedEventKind.Decision:
-                {
-                    var note = JsonSerializer.Deserialize<DecisionNote>(e.Payload, RecordingJson.Options)!;
-                    entries.Add(new TranscriptEntry(e.OffsetUs, "decision") { RequestId = note.RequestId, Outcome = note.Outcome, DecidedBy = note.DecidedBy, Text = note.Reason });
-                    break;
-                }
+                    {
+                        var note = JsonSerializer.Deserialize<DecisionNote>(e.Payload, RecordingJson.Options)!;
+                        entries.Add(new TranscriptEntry(e.OffsetUs, "decision") { RequestId = note.RequestId, Outcome = note.Outcome, DecidedBy = note.DecidedBy, Text = note.Reason });
+                        break;
+                    }
                 default:
                     entries.Add(new TranscriptEntry(e.OffsetUs, "truncated") { Text = "the session reached its recording cap; what followed was not kept" });
                     break;

@@ -178,46 +178,46 @@ public sealed class ShellCommandLine
                     i += 2;
                     break;
                 case '\'':
-                {
-                    inWord = true;
-                    var end = text.IndexOf('\'', i + 1);
-                    if (end < 0)
                     {
-                        state.MarkOpaque("an unbalanced quote");
-                        end = text.Length;
+                        inWord = true;
+                        var end = text.IndexOf('\'', i + 1);
+                        if (end < 0)
+                        {
+                            state.MarkOpaque("an unbalanced quote");
+                            end = text.Length;
+                        }
+                        word.Append(text, i + 1, Math.Max(0, end - i - 1));
+                        i = end + 1;
+                        break;
                     }
-                    word.Append(text, i + 1, Math.Max(0, end - i - 1));
-                    i = end + 1;
-                    break;
-                }
                 case '"':
-                {
-                    inWord = true;
-                    i++;
-                    var closed = false;
-                    while (i < text.Length)
                     {
-                        var d = text[i];
-                        if (d == '"')
-                        {
-                            closed = true;
-                            i++;
-                            break;
-                        }
-                        if (d == '\\' && i + 1 < text.Length && text[i + 1] is '"' or '\\' or '$' or '`')
-                        {
-                            word.Append(text[i + 1]);
-                            i += 2;
-                            continue;
-                        }
-                        if (d == '`' || (d == '$' && Next(text, i) == '(')) state.MarkOpaque("a command substitution");
-                        if (d == '$') wordExpands = true;
-                        word.Append(d);
+                        inWord = true;
                         i++;
+                        var closed = false;
+                        while (i < text.Length)
+                        {
+                            var d = text[i];
+                            if (d == '"')
+                            {
+                                closed = true;
+                                i++;
+                                break;
+                            }
+                            if (d == '\\' && i + 1 < text.Length && text[i + 1] is '"' or '\\' or '$' or '`')
+                            {
+                                word.Append(text[i + 1]);
+                                i += 2;
+                                continue;
+                            }
+                            if (d == '`' || (d == '$' && Next(text, i) == '(')) state.MarkOpaque("a command substitution");
+                            if (d == '$') wordExpands = true;
+                            word.Append(d);
+                            i++;
+                        }
+                        if (!closed) state.MarkOpaque("an unbalanced quote");
+                        break;
                     }
-                    if (!closed) state.MarkOpaque("an unbalanced quote");
-                    break;
-                }
                 default:
                     inWord = true;
                     word.Append(c);
