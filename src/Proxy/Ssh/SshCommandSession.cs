@@ -17,7 +17,8 @@ namespace TicketGate.Proxy.Ssh;
 /// transfer, judges the command (or the interactive shell) by the policy, holds it for approval when the policy says so, and once
 /// allowed runs it on the target and relays input, output and the exit status. Everything the agent sees is recorded.
 /// </summary>
-internal sealed partial class SshCommandSession(SshGateway gateway, Stream input, Stream output, ILogger logger)
+/// <param name="stopping">Fires when TicketGate shuts down (the session's own token also fires when the shim goes away).</param>
+internal sealed partial class SshCommandSession(SshGateway gateway, Stream input, Stream output, ILogger logger, CancellationToken stopping)
 {
     /// <summary>The exit status when TicketGate refuses, rejects or can't run a command (as a shell's "cannot execute").</summary>
     public const int RefusedExitCode = 126;
@@ -121,11 +122,19 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
         int exitCode;
         try
         {
-            using var upstream = await SshUpstream.ConnectAsync(_target!, cancellationToken).ConfigureAwait(false);
-            await SendAsync(ShimFrame.Start, new byte[] { (byte)(_hello.Pty ? 1 : 0) }, cancellationToken).ConfigureAwait(false);
-            exitCode = command is null
-                ? await SshShellRelay.RunAsync(this, upstream, cancellationToken).ConfigureAwait(false)
-                : await SshExecRelay.RunAsync(this, upstream, command, cancellationToken).ConfigureAwait(false);
+            var upstream = await SshUpstream.ConnectAsync(_target!, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await SendAsync(ShimFrame.Start, new byte[] { (byte)(_hello.Pty ? 1 : 0) }, cancellationToken).ConfigureAwait(false);
+                exitCode = command is null
+                    ? await SshShellRelay.RunAsync(this, upstream, cancellationToken).ConfigureAwait(false)
+                    : await SshExecRelay.RunAsync(this, upstream, command, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Disconnecting waits for SSH.NET's listener thread: not on the caller's thread.
+                await Task.Run(upstream.Dispose, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (SshAccessException e)
         {
@@ -162,7 +171,8 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
         PendingApproval pending;
         try
         {
-            pending = await gateway.Approvals.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
+            // Not cancelled when the agent leaves: once stored, the request must come back as a PendingApproval so it can be withdrawn.
+            pending = await gateway.Approvals.SubmitAsync(request, CancellationToken.None).ConfigureAwait(false);
         }
         catch (ApprovalStoreUnavailableException e)
         {
@@ -172,13 +182,13 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
         }
         _recorder?.Hold(request);
         LogHeld(logger, request.Id, _target.Name, _identity.Subject);
-        await NoticeAsync($"TicketGate: held for approval as request {request.Id} (tier {_verdict.Tier.ToName()}, rule \"{_verdict.Rule}\")\n" +
-            $"TicketGate: approve or reject at {pending.ApprovalLink}\n", cancellationToken).ConfigureAwait(false);
 
         ApprovalDecision decision;
         string? withdrawn = null;
         try
         {
+            await NoticeAsync($"TicketGate: held for approval as request {request.Id} (tier {_verdict.Tier.ToName()}, rule \"{_verdict.Rule}\")\n" +
+                $"TicketGate: approve or reject at {pending.ApprovalLink}\n", cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 var read = NextFrame(cancellationToken);
@@ -198,12 +208,24 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
                 Early(frame.Value);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
         {
-            withdrawn = cancellationToken.IsCancellationRequested ? "TicketGate stopped while the command was held" : "the agent disconnected while the command was held";
+            withdrawn = stopping.IsCancellationRequested ? "TicketGate stopped while the command was held" : "the agent disconnected while the command was held";
             decision = await pending.WithdrawAsync(withdrawn).ConfigureAwait(false);
         }
 
+        if (decision.Releases && withdrawn is null)
+        {
+            try
+            {
+                var by = decision.DecidedBy.Count > 0 ? $" by {string.Join(", ", decision.DecidedBy)}" : "";
+                await NoticeAsync($"TicketGate: approved{by}; running on {_target.Name}\n", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+            {
+                withdrawn = "the agent disconnected as the command was approved";
+            }
+        }
         if (decision.Releases)
         {
             if (withdrawn is not null)
@@ -214,8 +236,6 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
                 return decision with { Status = ApprovalStatus.Withdrawn };
             }
             _recorder?.Decision(request.Id, AuditDecision.Approved.ToName(), decision.DecidedBy, decision.Reason);
-            var by = decision.DecidedBy.Count > 0 ? $" by {string.Join(", ", decision.DecidedBy)}" : "";
-            await NoticeAsync($"TicketGate: approved{by}; running on {_target.Name}\n", cancellationToken).ConfigureAwait(false);
             return decision;
         }
 

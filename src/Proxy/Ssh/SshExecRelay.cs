@@ -10,7 +10,9 @@ internal static class SshExecRelay
         using var remote = upstream.Client.CreateCommand(command);
         remote.CommandTimeout = Timeout.InfiniteTimeSpan;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var execution = remote.ExecuteAsync(stop.Token);
+        // ExecuteAsync opens the channel synchronously (it waits for the target's confirmation): that part runs on the pool.
+        var execution = await Task.Factory.StartNew(() => remote.ExecuteAsync(stop.Token), CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).ConfigureAwait(false);
         var stdin = remote.CreateInputStream();
         // SSH.NET's streams block on Read: each pump has a pool thread of its own, never the caller's.
         var stdout = Task.Run(() => PumpAsync(remote.OutputStream, ShimFrame.Stdout, session, cancellationToken), CancellationToken.None);

@@ -16,8 +16,10 @@ internal sealed class SshGateway(SshOptions options, SshCertificateAuthority aut
     public AuditLog Audit { get; } = audit;
     public RecordingLog Recording { get; } = recording;
     public Func<Guid, string> RequestLink { get; } = requestLink;
-    /// <summary>The login account's uid: the only peer (besides root) the shim socket talks to.</summary>
-    public int? LoginUid { get; } = BastionAccount.UidOf(options.Bastion.LoginUser);
+    private int? _loginUid;
+
+    /// <summary>The login account's uid: the only peer (besides root) the shim socket talks to. Looked up until found, since a managed bastion creates the account after start.</summary>
+    public int? LoginUid => _loginUid ??= BastionAccount.UidOf(Options.Bastion.LoginUser);
 
     public SshTargetDefinition Target(string? name)
     {

@@ -28,7 +28,7 @@ internal static class SshShellRelay
                     cancellationToken).ConfigureAwait(false);
             }
             // The agent left or the time is up: closing the channel ends the shell, and the output pump with it.
-            shell.Close();
+            await Task.Run(shell.Close, CancellationToken.None).ConfigureAwait(false);
         }
         await output.ConfigureAwait(false);
         await limit.CancelAsync().ConfigureAwait(false);
@@ -61,7 +61,7 @@ internal static class SshShellRelay
                         return;
                     case ShimFrame.Resize:
                         var (columns, rows) = ShimFrame.ReadSize(frame.Value.Payload);
-                        shell.ChangeWindowSize((uint)columns, (uint)rows, 0, 0);
+                        await Task.Run(() => shell.ChangeWindowSize((uint)columns, (uint)rows, 0, 0), CancellationToken.None).ConfigureAwait(false);
                         session.Recorder?.Terminal(new Recording.TerminalNote(null, session.Hello.Term, columns, rows));
                         break;
                 }

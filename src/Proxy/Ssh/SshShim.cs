@@ -45,6 +45,12 @@ public static class SshShim
         }
 
         await SendAsync(ShimFrame.Hello, JsonSerializer.SerializeToUtf8Bytes(hello, ShimHello.Json)).ConfigureAwait(false);
+        // When the agent disconnects, closing the socket tells TicketGate: a held command is withdrawn, a running one stopped.
+        using var finished = new CancellationTokenSource();
+        _ = ShimHangup.WaitAsync(finished.Token).ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) socket.Close();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         using var stdout = Descriptor(1, FileAccess.Write);
         TerminalMode? raw = null;
         PosixSignalRegistration? resize = null;
@@ -57,7 +63,7 @@ public static class SshShim
                 {
                     frame = await ShimFrame.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
                 {
                     frame = null;
                 }
@@ -99,6 +105,7 @@ public static class SshShim
         }
         finally
         {
+            await finished.CancelAsync().ConfigureAwait(false);
             resize?.Dispose();
             raw?.Dispose();
         }

@@ -27,7 +27,7 @@ internal sealed partial class SshShimListener(SshGateway gateway, IHostApplicati
             return;
         }
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime.ApplicationStopping);
-        var session = new SshCommandSession(gateway, input, output, logger);
+        var session = new SshCommandSession(gateway, input, output, logger, lifetime.ApplicationStopping);
         try
         {
             await session.RunAsync(closed.Token).ConfigureAwait(false);
