@@ -105,9 +105,7 @@ public sealed class ApprovalDesk(ApprovalRequestStore store, IDecisionPublisher 
     {
         var input = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["person"] = approver.Person,
-            ["vote"] = approve ? "approve" : "reject",
-            ["reason"] = reason,
+            ["person"] = approver.Person, ["vote"] = approve ? "approve" : "reject", ["reason"] = reason,
         };
         var instanceId = ApprovalWorkflowInput.InstanceIdOf(requestId);
         for (var attempt = 1; attempt <= ResumeAttempts; attempt++)
