@@ -20,6 +20,7 @@ using TicketGate.Workflows.Approvals;
 using TicketGate.Workflows.Runtime;
 using TicketGate.Workflows.Scheduling;
 using TicketGate.Workflows.Storage;
+using TicketGate.Workflows.Ticketing;
 using Hangfire;
 
 namespace TicketGate.Proxy.Hosting;
@@ -64,7 +65,7 @@ public static partial class GatewayHost
             Name = "ticketgate-state",
         }.Build());
         services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
-            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations()]));
+            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations(), new TicketMigrations()]));
         services.AddSingleton(sp => new ApprovalRequestStore(sp.GetRequiredService<NpgsqlDataSource>(), Holder(options)));
         services.AddSingleton<DecisionSignals>();
         // Decisions reach the session holding the command in this process at once, and other processes through NOTIFY.
@@ -110,6 +111,7 @@ public static partial class GatewayHost
         var app = builder.Build();
         if (issuer is not null) app.MapDevelopmentIssuer(issuer);
         app.MapTicketGateApi();
+        MapTickets(app);
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             AsyncAuthorization = [new AdminDashboardAuthorization(app.Services.GetRequiredService<ITokenValidator>(), options.Http.AdminGroups)],

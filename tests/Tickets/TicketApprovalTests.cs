@@ -1,0 +1,122 @@
+using Microsoft.Extensions.DependencyInjection;
+using TicketGate.Integrations.Jira;
+using TicketGate.Tests.Fakes.Jira;
+using TicketGate.Tests.Fakes.ServiceNow;
+using TicketGate.Tests.Fixtures;
+using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Ticketing;
+using static TicketGate.Tests.Tickets.TicketGateway;
+
+namespace TicketGate.Tests.Tickets;
+
+/// <summary>
+/// Held commands decided in Jira and ServiceNow, end to end: real psql through the real gateway, the real clients against the
+/// stateful fakes, webhooks signed as Jira signs them, ServiceNow read back by the Hangfire poll job.
+/// </summary>
+public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
+{
+    [Fact]
+    public async Task Delete_approved_in_Jira_runs_after_the_signed_webhook()
+    {
+        await using var jira = await FakeJira.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(groups: ["agents", "shop-writers"]), ["-c", "DELETE FROM items WHERE id = 4"]);
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var issue = await EventuallyAsync(() => jira.Issues.SingleOrDefault(), "the Jira issue");
+
+        var description = issue.Fields["description"]!.ToJsonString();
+        Assert.Equal("3", issue.CreatedThrough);
+        Assert.Contains($"tg-{request.Id:D}", issue.Labels);
+        Assert.Equal(request.Id.ToString("D"), (string?)issue.Properties[JiraClient.PropertyKey]!["requestId"]);
+        foreach (var fact in new[] { "agent-7", "agents, shop-writers", GatewayFixture.Connection, "test", "DELETE FROM items WHERE id = 4",
+                     request.CommandClass, request.Tier.ToName(), request.Rule, request.Id.ToString("D"), $"{gateway.HttpUrl}/requests/{request.Id}" })
+        {
+            Assert.Contains(fact, description, StringComparison.Ordinal);
+        }
+
+        await jira.MoveAsync(issue.Key, "Approved", jira.Approver);
+        var result = await psql;
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Contains("DELETE 1", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(200, Assert.Single(jira.WebhookResults).Status);
+        var decided = (await gateway.RequestAsync(request.Id))!;
+        Assert.Equal((ApprovalStatus.Approved, issue.Key), (decided.Status, decided.TicketKey));
+        Assert.Equal([jira.Approver.Email], decided.DecidedBy);
+        // Finished: the outcome and who decided are written on the issue, which moves to Done by the transition named for it.
+        await EventuallyAsync(() => jira.Issue(issue.Key).Status.Name == "Done" ? "" : null, "the issue to be closed");
+        Assert.Contains(jira.Issue(issue.Key).Comments, c => c.Body.ToJsonString().Contains(jira.Approver.Email, StringComparison.Ordinal));
+        Assert.Empty(jira.ContractViolations);
+    }
+
+    [Fact]
+    public async Task Change_approved_in_ServiceNow_is_found_by_polling_and_runs()
+    {
+        await using var serviceNow = await FakeServiceNow.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.ServiceNow), serviceNow: serviceNow);
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 5"]);
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var change = await EventuallyAsync(() => serviceNow.Changes.SingleOrDefault(c => serviceNow.ApprovalsOf(c.SysId).Count > 0), "the change in approval");
+
+        Assert.Equal($"tg-{request.Id:D}", change.Fields["correlation_id"]);
+        Assert.Contains("DELETE FROM items WHERE id = 5", change.Fields["description"], StringComparison.Ordinal);
+        Assert.Contains($"{gateway.HttpUrl}/requests/{request.Id}", change.Fields["description"], StringComparison.Ordinal);
+
+        // No business rule posts here (WebhookUrl is unset): only the poll job can see the approval.
+        await serviceNow.DecideAsync(change.SysId, serviceNow.Approver, approve: true);
+        var result = await psql;
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Contains("DELETE 1", result.StandardOutput, StringComparison.Ordinal);
+        var decided = (await gateway.RequestAsync(request.Id))!;
+        Assert.Equal(ApprovalStatus.Approved, decided.Status);
+        Assert.Equal([serviceNow.Approver.Email], decided.DecidedBy);
+        await EventuallyAsync(() => serviceNow.Change(change.SysId).Fields["state"] == "3" ? "" : null, "the change to be closed");
+        Assert.Empty(serviceNow.ContractViolations);
+    }
+
+    [Fact]
+    public async Task Jira_down_leaves_the_decision_to_the_fallback_policy()
+    {
+        var jira = await FakeJira.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
+        await jira.DisposeAsync();
+
+        var result = await gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 6"]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("fallback policy", result.StandardError, StringComparison.Ordinal);
+        var request = Assert.Single(await gateway.RequestsAsync());
+        Assert.Equal(ApprovalStatus.Rejected, request.Status);
+        Assert.True(request.ByFallback);
+        Assert.Equal(1, await gateway.CountItemsAsync("id = 6"));
+    }
+
+    [Fact]
+    public async Task Approval_after_the_deadline_or_by_the_requester_releases_nothing()
+    {
+        await using var jira = await FakeJira.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira, deadline: TimeSpan.FromSeconds(4)), jira);
+        // The agent's identity is the Jira approver's email: its own approval must not count.
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(subject: jira.Approver.Email), ["-c", "DELETE FROM items WHERE id = 7"]);
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var issue = await EventuallyAsync(() => jira.Issues.SingleOrDefault(), "the Jira issue");
+
+        await jira.MoveAsync(issue.Key, "Approved", jira.Approver);
+        await EventuallyAsync(() => jira.Issue(issue.Key).Comments.Any(c => c.Body.ToJsonString().Contains("requester", StringComparison.Ordinal)) ? "" : null,
+            "TicketGate's note that the requester can't approve");
+        var result = await psql;
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("nobody decided in the ticket in time", result.StandardError, StringComparison.Ordinal);
+        // After the deadline, another approver's approval arrives: the request stays rejected and nothing runs.
+        await jira.MoveAsync(issue.Key, "Waiting for approval", jira.SecondApprover, send: false);
+        await jira.MoveAsync(issue.Key, "Approved", jira.SecondApprover);
+        var decided = (await gateway.RequestAsync(request.Id))!;
+        Assert.Equal((ApprovalStatus.Rejected, true), (decided.Status, decided.ByFallback));
+        Assert.DoesNotContain(jira.Approver.Email, decided.DecidedBy);
+        Assert.Equal(1, await gateway.CountItemsAsync("id = 7"));
+        var link = await gateway.Services.GetRequiredService<TicketLinkStore>().FindAsync(request.Id, CancellationToken.None);
+        Assert.NotEqual(TicketLinkState.Decided, link!.State);
+    }
+}
