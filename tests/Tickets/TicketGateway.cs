@@ -21,7 +21,7 @@ internal static class TicketGateway
     public const string ServiceNowWebhookSecret = "servicenow-webhook-secret-for-tests";
 
     public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, JsonObject definition, FakeJira? jira = null,
-        FakeServiceNow? serviceNow = null, TimeSpan? decisionWindow = null)
+        FakeServiceNow? serviceNow = null, TimeSpan? serviceNowPoll = null)
     {
         var folder = Directory.CreateTempSubdirectory("ticketgate-tickets-").FullName;
         var directory = Directory.CreateDirectory(Path.Combine(folder, "workflows")).FullName;
@@ -42,11 +42,10 @@ internal static class TicketGateway
                 Client = TicketScenario.ServiceNowOptions(serviceNow.BaseUrl),
                 User = serviceNow.Integration.UserName,
                 Password = await SecretAsync(folder, "servicenow-password", serviceNow.Integration.Password),
-                PollInterval = TimeSpan.FromSeconds(1),
+                PollInterval = serviceNowPoll ?? TimeSpan.FromSeconds(1),
                 WebhookSecret = await SecretAsync(folder, "servicenow-webhook", ServiceNowWebhookSecret),
             },
             PollTick = TimeSpan.FromSeconds(1),
-            DecisionWindow = decisionWindow ?? TimeSpan.FromHours(1),
             Reconcile = new ReconcileOptions { ConfirmInterval = TimeSpan.FromMilliseconds(200), ConfirmWindow = TimeSpan.FromSeconds(2) },
         };
         var bindings = new ApprovalWorkflowBindings
@@ -68,7 +67,7 @@ internal static class TicketGateway
     }
 
     /// <summary>Open a ticket in the bound system, wait for its decision; an unreachable system or (with a deadline) time running out falls back to Block.</summary>
-    public static JsonObject TicketApproval(string system, TimeSpan? deadline = null)
+    public static JsonObject TicketApproval(string system, TimeSpan? deadline = null, TimeSpan? escalateAfter = null)
     {
         var open = system == TicketSystems.Jira ? "TicketGate.OpenJiraIssue" : "TicketGate.OpenServiceNowChange";
         var activities = Array(Activity("start", "Elsa.Start"), Activity("open", open), Activity("wait", "TicketGate.WaitForTicketDecision"),
@@ -77,7 +76,16 @@ internal static class TicketGateway
         var connections = Array(Connect("start", "Done", "open"), Connect("open", "Unavailable", "fallback"),
             Connect("wait", "Approved", "allow"), Connect("wait", "Rejected", "deny"), Connect("wait", "Unavailable", "fallback"),
             Connect("fallback", "Denied", "fallback-deny"));
-        if (deadline is { } due)
+        if (escalateAfter is { } after)
+        {
+            activities.Add(Activity("fork", "Elsa.FlowFork", ("branches", Input("String[]", "Object", "[\"Ticket\",\"Escalation\"]"))));
+            activities.Add(Activity("escalate", "TicketGate.Escalate", ("after", Literal("TimeSpan", after.ToString("c"))),
+                ("escalationGroup", Literal("String", "change-managers"))));
+            connections.Add(Connect("open", "Opened", "fork"));
+            connections.Add(Connect("fork", "Ticket", "wait"));
+            connections.Add(Connect("fork", "Escalation", "escalate"));
+        }
+        else if (deadline is { } due)
         {
             activities.Add(Activity("fork", "Elsa.FlowFork", ("branches", Input("String[]", "Object", "[\"Ticket\",\"Deadline\"]"))));
             activities.Add(Activity("deadline", "Elsa.Delay", ("timeSpan", Literal("TimeSpan", due.ToString("c")))));
