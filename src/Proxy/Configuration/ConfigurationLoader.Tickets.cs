@@ -54,7 +54,8 @@ public static partial class ConfigurationLoader
             section.Problem("api_token", "Jira Data Center uses a personal access token; set personal_access_token instead");
         }
         var statusDefaults = new JiraStatusNames();
-        var statuses = section.Section("statuses") is { } s
+        var statusSection = section.Section("statuses");
+        var statuses = statusSection is { } s
             ? new JiraStatusNames
             {
                 Approved = s.TextList("approved") ?? statusDefaults.Approved,
@@ -63,7 +64,7 @@ public static partial class ConfigurationLoader
                 Cancelled = s.Text("cancelled") ?? statusDefaults.Cancelled,
             }
             : statusDefaults;
-        section.Section("statuses")?.RejectUnknownKeys();
+        statusSection?.RejectUnknownKeys();
         var webhook = section.Section("webhook");
         var secret = webhook?.Secret("secret");
         var urlToken = webhook?.Secret("url_token");
@@ -113,7 +114,8 @@ public static partial class ConfigurationLoader
         var clientId = section.Text("client_id", required: auth == ServiceNowAuth.OAuth);
         var clientSecret = section.Secret("client_secret", required: auth == ServiceNowAuth.OAuth);
         var stateDefaults = new ServiceNowStates();
-        var states = section.Section("states") is { } s
+        var stateSection = section.Section("states");
+        var states = stateSection is { } s
             ? new ServiceNowStates
             {
                 New = s.Text("new") ?? stateDefaults.New,
@@ -126,7 +128,7 @@ public static partial class ConfigurationLoader
                 CancelledCode = s.Text("cancelled_code") ?? stateDefaults.CancelledCode,
             }
             : stateDefaults;
-        section.Section("states")?.RejectUnknownKeys();
+        stateSection?.RejectUnknownKeys();
         var webhook = section.Section("webhook");
         var secret = webhook?.Secret("secret", required: true);
         var header = webhook?.Text("header") ?? TicketGate.Integrations.Webhooks.ServiceNowWebhookVerifier.DefaultSecretHeader;
