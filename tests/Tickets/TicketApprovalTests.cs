@@ -53,7 +53,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     public async Task Change_approved_in_ServiceNow_is_found_by_polling_and_runs()
     {
         await using var serviceNow = await FakeServiceNow.StartAsync();
-        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.ServiceNow), serviceNow: serviceNow);
+        await using var gateway = await StartAsync(postgres, ShippedTicketApproval(), serviceNow: serviceNow);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 5"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
         var change = await EventuallyAsync(() => serviceNow.Changes.SingleOrDefault(c => serviceNow.ApprovalsOf(c.SysId).Count > 0), "the change in approval");
@@ -79,7 +79,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     public async Task Jira_down_leaves_the_decision_to_the_fallback_policy()
     {
         var jira = await FakeJira.StartAsync();
-        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
+        await using var gateway = await StartAsync(postgres, ShippedTicketApproval(), jira);
         await jira.DisposeAsync();
 
         var result = await gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 6"]);

@@ -105,6 +105,10 @@ internal static class TicketGateway
         return Definition(system + "-ticket-approval", activities, connections);
     }
 
+    /// <summary>workflows/ticket-approval.json as the build ships it.</summary>
+    public static JsonObject ShippedTicketApproval() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "workflows", "ticket-approval.json")))!.AsObject();
+
     public static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what, TimeSpan? timeout = null) where T : class
     {
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
