@@ -22,7 +22,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
         await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(groups: ["agents", "shop-writers"]), ["-c", "DELETE FROM items WHERE id = 4"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
-        var issue = await EventuallyAsync(() => jira.Issues.SingleOrDefault(), "the Jira issue");
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
 
         var description = issue.Fields["description"]!.ToJsonString();
         Assert.Equal("3", issue.CreatedThrough);
@@ -56,7 +56,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
         await using var gateway = await StartAsync(postgres, ShippedTicketApproval(), serviceNow: serviceNow);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 5"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
-        var change = await EventuallyAsync(() => serviceNow.Changes.SingleOrDefault(c => serviceNow.ApprovalsOf(c.SysId).Count > 0), "the change in approval");
+        var change = serviceNow.Change((await TicketOfAsync(gateway, request.Id)).Ticket.Id);
 
         Assert.Equal($"tg-{request.Id:D}", change.Fields["correlation_id"]);
         Assert.Contains("DELETE FROM items WHERE id = 5", change.Fields["description"], StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
         // The agent's identity is the Jira approver's email: its own approval must not count.
         var psql = gateway.PsqlAsync(postgres, gateway.Token(subject: jira.Approver.Email), ["-c", "DELETE FROM items WHERE id = 7"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
-        var issue = await EventuallyAsync(() => jira.Issues.SingleOrDefault(), "the Jira issue");
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
 
         await jira.MoveAsync(issue.Key, "Approved", jira.Approver);
         await EventuallyAsync(() => jira.Issue(issue.Key).Comments.Any(c => c.Body.ToJsonString().Contains("requester", StringComparison.Ordinal)) ? "" : null,
@@ -118,5 +118,29 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
         Assert.Equal(1, await gateway.CountItemsAsync("id = 7"));
         var link = await gateway.Services.GetRequiredService<TicketLinkStore>().FindAsync(request.Id, CancellationToken.None);
         Assert.NotEqual(TicketLinkState.Decided, link!.State);
+    }
+
+    [Fact]
+    public async Task Approval_in_Jira_after_the_client_left_releases_nothing_and_the_issue_is_cancelled()
+    {
+        await using var jira = await FakeJira.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 3"], timeout: TimeSpan.FromSeconds(3));
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => psql);
+        var withdrawn = await gateway.WaitForDecisionAsync(request.Id);
+        await EventuallyAsync(() => jira.Issue(issue.Key).Status.Name == "Cancelled" ? "" : null, "the issue to be cancelled");
+        await jira.MoveAsync(issue.Key, "Approved", jira.Approver);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(ApprovalStatus.Withdrawn, withdrawn.Status);
+        Assert.Equal(ApprovalStatus.Withdrawn, (await gateway.RequestAsync(request.Id))!.Status);
+        Assert.Equal(1, await gateway.CountItemsAsync("id = 3"));
+        Assert.Contains(jira.Issue(issue.Key).Comments, c => c.Body.ToJsonString().Contains("withdrawn", StringComparison.Ordinal));
+        var link = await gateway.Services.GetRequiredService<TicketLinkStore>().FindAsync(request.Id, CancellationToken.None);
+        Assert.Equal(TicketLinkState.Closed, link!.State);
+        Assert.Empty(jira.ContractViolations);
     }
 }

@@ -6,7 +6,9 @@ using TicketGate.Tests.Fakes.Jira;
 using TicketGate.Tests.Fakes.ServiceNow;
 using TicketGate.Tests.Fixtures;
 using TicketGate.Tests.Integrations;
+using Microsoft.Extensions.DependencyInjection;
 using TicketGate.Workflows.Approvals;
+using TicketGate.Workflows.Ticketing;
 using static TicketGate.Tests.Workflows.Studio;
 
 namespace TicketGate.Tests.Tickets;
@@ -103,6 +105,18 @@ internal static class TicketGateway
             connections.Add(Connect("open", "Opened", "wait"));
         }
         return Definition(system + "-ticket-approval", activities, connections);
+    }
+
+    /// <summary>The ticket TicketGate recorded for the request (it follows only tickets it recorded).</summary>
+    public static async Task<TicketLink> TicketOfAsync(GatewayFixture gateway, Guid requestId)
+    {
+        var links = gateway.Services.GetRequiredService<TicketLinkStore>();
+        for (var i = 0; i < 400; i++)
+        {
+            if (await links.FindAsync(requestId, CancellationToken.None) is { } link) return link;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"TicketGate recorded no ticket for request {requestId}");
     }
 
     /// <summary>workflows/ticket-approval.json as the build ships it.</summary>

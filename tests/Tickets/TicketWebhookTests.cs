@@ -22,7 +22,7 @@ public sealed class TicketWebhookTests(PostgresClusterFixture postgres)
         await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 8"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
-        var issue = await EventuallyAsync(() => jira.Issues.SingleOrDefault(), "the Jira issue");
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
 
         // A payload claiming Approved while REST still says "Waiting for approval" is only a hint: re-read, not believed.
         Assert.Equal(200, await jira.SendWebhookAsync(jira.ContradictingDelivery(issue.Key, "Approved", jira.Approver)));
@@ -60,8 +60,8 @@ public sealed class TicketWebhookTests(PostgresClusterFixture postgres)
         await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.ServiceNow), serviceNow: serviceNow,
             serviceNowPoll: TimeSpan.FromMinutes(10));
         var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 9"]);
-        await gateway.WaitForPendingAsync();
-        var change = await EventuallyAsync(() => serviceNow.Changes.SingleOrDefault(c => serviceNow.ApprovalsOf(c.SysId).Count > 0), "the change in approval");
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var change = serviceNow.Change((await TicketOfAsync(gateway, request.Id)).Ticket.Id);
 
         serviceNow.WebhookUrl = new Uri($"{gateway.HttpUrl}/webhooks/servicenow");
         serviceNow.WebhookSecret = "not-the-secret";
@@ -82,8 +82,8 @@ public sealed class TicketWebhookTests(PostgresClusterFixture postgres)
         await using var jira = await FakeJira.StartAsync();
         await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira, escalateAfter: TimeSpan.FromSeconds(1)), jira);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 10"]);
-        await gateway.WaitForPendingAsync();
-        var issue = await EventuallyAsync(() => jira.Issues.SingleOrDefault(), "the Jira issue");
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
 
         await EventuallyAsync(() => jira.Issue(issue.Key).Labels.Contains(JiraClient.EscalatedLabel) ? "" : null, "the escalation on the issue");
         Assert.Contains(jira.Issue(issue.Key).Comments, c => c.Body.ToJsonString().Contains("change-managers", StringComparison.Ordinal));

@@ -18,13 +18,21 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
     /// <summary>How long a claimed batch is kept from other pollers while this one works on it.</summary>
     private static readonly TimeSpan PollLease = TimeSpan.FromMinutes(2);
     private const int MaxBatchesPerPoll = 20;
+    private const int UnknownTicketLookups = 10;
 
     /// <summary>A webhook said something changed on a ticket: re-read it and act on what REST says.</summary>
     public async Task ReconcileAsync(ReconcileRequest hint, CancellationToken cancellationToken)
     {
         var system = hint.Family == TicketFamily.Jira ? TicketSystems.Jira : TicketSystems.ServiceNow;
-        var link = await links.FindByTicketAsync(system, hint.TicketId, cancellationToken).ConfigureAwait(false);
-        if (link is null && hint.TicketKey is { } key) link = await links.FindByTicketAsync(system, key, cancellationToken).ConfigureAwait(false);
+        TicketLink? link = null;
+        // The ticket exists a moment before TicketGate records it (ServiceNow's approval starts inside the create), so a very quick
+        // approver's webhook may come first: look again briefly before calling the ticket unknown.
+        for (var attempt = 1; link is null && attempt <= UnknownTicketLookups; attempt++)
+        {
+            link = await links.FindByTicketAsync(system, hint.TicketId, cancellationToken).ConfigureAwait(false);
+            if (link is null && hint.TicketKey is { } key) link = await links.FindByTicketAsync(system, key, cancellationToken).ConfigureAwait(false);
+            if (link is null && attempt < UnknownTicketLookups) await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), time, cancellationToken).ConfigureAwait(false);
+        }
         if (link is null)
         {
             LogUnknownTicket(logger, system, hint.TicketKey ?? hint.TicketId);
