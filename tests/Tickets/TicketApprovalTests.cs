@@ -93,6 +93,24 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Jira_that_stops_answering_while_the_issue_waits_is_reported_unavailable_and_the_fallback_decides()
+    {
+        var jira = await FakeJira.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira, jiraPoll: TimeSpan.FromSeconds(1));
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 2"]);
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var ticket = await TicketOfAsync(gateway, request.Id);
+        await jira.DisposeAsync();
+
+        var result = await psql;
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"the ticket system could not report on {ticket.Ticket.Key}", result.StandardError, StringComparison.Ordinal);
+        Assert.True((await gateway.RequestAsync(request.Id))!.ByFallback);
+        Assert.Equal(1, await gateway.CountItemsAsync("id = 2"));
+    }
+
+    [Fact]
     public async Task Approval_after_the_deadline_or_by_the_requester_releases_nothing()
     {
         await using var jira = await FakeJira.StartAsync();

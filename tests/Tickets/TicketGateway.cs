@@ -23,7 +23,7 @@ internal static class TicketGateway
     public const string ServiceNowWebhookSecret = "servicenow-webhook-secret-for-tests";
 
     public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, JsonObject definition, FakeJira? jira = null,
-        FakeServiceNow? serviceNow = null, TimeSpan? serviceNowPoll = null)
+        FakeServiceNow? serviceNow = null, TimeSpan? serviceNowPoll = null, TimeSpan? jiraPoll = null)
     {
         var folder = Directory.CreateTempSubdirectory("ticketgate-tickets-").FullName;
         var directory = Directory.CreateDirectory(Path.Combine(folder, "workflows")).FullName;
@@ -36,7 +36,7 @@ internal static class TicketGateway
                 Client = TicketScenario.JiraOptions(jira),
                 Email = jira.ServiceAccount.Email,
                 Token = await SecretAsync(folder, "jira-token", jira.ServiceAccount.Token),
-                PollInterval = TimeSpan.FromSeconds(30),
+                PollInterval = jiraPoll ?? TimeSpan.FromSeconds(30),
                 WebhookSecret = await SecretAsync(folder, "jira-webhook", JiraWebhookSecret),
             },
             ServiceNow = serviceNow is null ? null : new ServiceNowConnectionOptions
@@ -48,6 +48,8 @@ internal static class TicketGateway
                 WebhookSecret = await SecretAsync(folder, "servicenow-webhook", ServiceNowWebhookSecret),
             },
             PollTick = TimeSpan.FromSeconds(1),
+            UnavailableAfterFailures = 3,
+            MaxPollBackoff = TimeSpan.FromSeconds(2),
             Reconcile = new ReconcileOptions { ConfirmInterval = TimeSpan.FromMilliseconds(200), ConfirmWindow = TimeSpan.FromSeconds(2) },
         };
         var bindings = new ApprovalWorkflowBindings

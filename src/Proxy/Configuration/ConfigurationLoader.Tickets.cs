@@ -26,6 +26,8 @@ public static partial class ConfigurationLoader
             DecisionWindow = section.Duration("decision_window") ?? defaults.DecisionWindow,
             PollTick = section.Duration("poll_tick") ?? defaults.PollTick,
             EnvironmentTag = section.Text("environment_tag") ?? defaults.EnvironmentTag,
+            UnavailableAfterFailures = section.Integer("unavailable_after_failures", 1, 1000) ?? defaults.UnavailableAfterFailures,
+            MaxPollBackoff = section.Duration("max_poll_backoff") ?? defaults.MaxPollBackoff,
         };
         if (options.PollTick < TimeSpan.FromSeconds(1)) section.Problem("poll_tick", "must be at least 1s");
         section.RejectUnknownKeys();

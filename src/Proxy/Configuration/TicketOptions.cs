@@ -16,6 +16,10 @@ public sealed class TicketOptions
     /// <summary>The connection tag shown as the ticket's environment.</summary>
     public string EnvironmentTag { get; init; } = "env";
     public ReconcileOptions Reconcile { get; init; } = new();
+    /// <summary>Failed reads of one ticket in a row before it is reported unavailable (the workflow's fallback then decides).</summary>
+    public int UnavailableAfterFailures { get; init; } = 8;
+    /// <summary>The longest wait between polls of a ticket whose reads fail.</summary>
+    public TimeSpan MaxPollBackoff { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 public enum JiraFlavour

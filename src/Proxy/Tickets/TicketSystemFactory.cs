@@ -29,6 +29,7 @@ public static class TicketSystemFactory
                 ClientFor = (project, issueType) => clients.GetOrAdd((project ?? jira.Client.ProjectKey, issueType ?? jira.Client.IssueType),
                     key => Jira(jira, With(jira.Client, key.Project, key.IssueType))),
                 PollInterval = jira.PollInterval,
+                MaxPollBackoff = tickets.MaxPollBackoff,
             });
         }
         if (tickets.ServiceNow is { } serviceNow)
@@ -38,6 +39,7 @@ public static class TicketSystemFactory
                 System = TicketSystems.ServiceNow,
                 Client = ServiceNow(serviceNow),
                 PollInterval = serviceNow.PollInterval,
+                MaxPollBackoff = tickets.MaxPollBackoff,
             });
         }
         var baseUrl = RequestLinks.BaseUrl(options);
@@ -46,6 +48,7 @@ public static class TicketSystemFactory
             DecisionWindow = tickets.DecisionWindow,
             EnvironmentTag = tickets.EnvironmentTag,
             Reconcile = tickets.Reconcile,
+            UnavailableAfterFailures = tickets.UnavailableAfterFailures,
             RequestPage = id => new Uri(RequestLinks.Page(options, id)),
             SessionRecord = session => new Uri($"{baseUrl}/api/sessions/{Uri.EscapeDataString(session)}"),
         };

@@ -41,6 +41,9 @@ public sealed class TicketConnections : IDisposable
     /// <summary>How long a webhook that claims a decision REST does not show yet is re-checked before polling takes over.</summary>
     public ReconcileOptions Reconcile { get; init; } = new();
 
+    /// <summary>After this many failed reads of a ticket in a row, it is reported Unavailable and the workflow's fallback decides.</summary>
+    public int UnavailableAfterFailures { get; init; } = 8;
+
     /// <summary>Tickets polled per query.</summary>
     public int PollBatchSize { get; init; } = 50;
 

@@ -85,7 +85,7 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
             foreach (var link in due)
             {
                 if (byId.TryGetValue(link.Ticket.Id, out var decision)) await AfterPollAsync(connection, link, decision, cancellationToken).ConfigureAwait(false);
-                else await BackOffAsync(connection, link, $"{link.Ticket.Key} was not in the answer (deleted, or hidden from the integration user)", cancellationToken).ConfigureAwait(false);
+                else await BackOffAsync(connection, link, $"{link.Ticket.Key} is gone (deleted, or hidden from the integration user)", cancellationToken, gone: true).ConfigureAwait(false);
             }
             return;
         }
@@ -98,7 +98,7 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
             }
             catch (TicketSystemException e)
             {
-                await BackOffAsync(connection, link, e.Message, cancellationToken).ConfigureAwait(false);
+                await BackOffAsync(connection, link, e.Message, cancellationToken, gone: e.Status == System.Net.HttpStatusCode.NotFound).ConfigureAwait(false);
                 continue;
             }
             await AfterPollAsync(connection, link, decision, cancellationToken).ConfigureAwait(false);
@@ -117,14 +117,32 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
         await links.SchedulePollAsync(link.RequestId, next, 0, null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Exponential backoff with full jitter: base the poll interval, doubling per failure in a row, capped.</summary>
-    private async Task BackOffAsync(TicketConnection connection, TicketLink link, string error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Exponential backoff with full jitter: base the poll interval, doubling per failure in a row, capped. A ticket that could not be
+    /// read <see cref="TicketConnections.UnavailableAfterFailures"/> times in a row, or that is gone (404), is reported Unavailable:
+    /// the workflow's fallback decides instead of a wait nobody can end.
+    /// </summary>
+    private async Task BackOffAsync(TicketConnection connection, TicketLink link, string error, CancellationToken cancellationToken,
+        bool gone = false)
     {
         var failures = link.PollFailures + 1;
+        if (gone || failures >= connections.UnavailableAfterFailures)
+        {
+            await ReportUnavailableAsync(link, gone ? error : $"{failures} reads in a row failed, the last: {error}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var ceiling = Math.Min(connection.MaxPollBackoff.TotalMilliseconds, connection.PollInterval.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 20)));
         var wait = TimeSpan.FromMilliseconds(Math.Max(connection.PollInterval.TotalMilliseconds / 2, ceiling * Random.Shared.NextDouble()));
         LogPollFailed(logger, link.Ticket.Key, failures, wait.TotalSeconds, error);
         await links.SchedulePollAsync(link.RequestId, time.GetUtcNow() + wait, failures, error, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReportUnavailableAsync(TicketLink link, string reason, CancellationToken cancellationToken)
+    {
+        LogUnavailable(logger, link.Ticket.Key, reason);
+        await decisions.ReportAsync(new TicketDecision(link.Ticket.Key, TicketDecisionStatus.Unavailable, null, reason), cancellationToken)
+            .ConfigureAwait(false);
+        await links.SettleAsync(link.RequestId, TicketLinkState.Ignored, $"unavailable: {reason}", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ApplyAsync(TicketLink link, IntegrationDecision decision, CancellationToken cancellationToken)
@@ -163,8 +181,6 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
                 .ConfigureAwait(false);
             return;
         }
-        if (!await links.SettleAsync(link.RequestId, TicketLinkState.Decided, $"{verdict} in {key}", cancellationToken).ConfigureAwait(false)) return;
-
         var status = decision.Verdict == TicketVerdict.Approved ? TicketDecisionStatus.Approved : TicketDecisionStatus.Rejected;
         var reason = decision.Verdict == TicketVerdict.Rejected ? $"the ticket moved to {decision.RawStatus}" : null;
         var by = people.Count == 0 ? null : string.Join(", ", people);
@@ -177,6 +193,9 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
             await desk.VoteFromTicketAsync(link.RequestId, person, decision.Verdict == TicketVerdict.Approved, reason ?? $"{verdict} in {key}",
                 cancellationToken).ConfigureAwait(false);
         }
+        // Settled only after the report: if reporting failed, the link stays open and the next poll or webhook reports again
+        // (a second report resumes nothing, a second vote by the same person is not counted twice).
+        await links.SettleAsync(link.RequestId, TicketLinkState.Decided, $"{verdict} in {key}", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task IgnoreAsync(TicketLink link, string note, CancellationToken cancellationToken)
@@ -216,6 +235,9 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
 
     [LoggerMessage(4013, LogLevel.Warning, "Polling {TicketKey} failed ({Failures} in a row); next try in {WaitSeconds:0.#} s: {Error}")]
     private static partial void LogPollFailed(ILogger logger, string ticketKey, int failures, double waitSeconds, string error);
+
+    [LoggerMessage(4015, LogLevel.Warning, "Ticket {TicketKey} can't be read any more ({Reason}); reported unavailable, the workflow's fallback decides")]
+    private static partial void LogUnavailable(ILogger logger, string ticketKey, string reason);
 
     [LoggerMessage(4014, LogLevel.Warning, "Could not comment on {TicketKey}: {Error}")]
     private static partial void LogNoteFailed(ILogger logger, string ticketKey, string error);
