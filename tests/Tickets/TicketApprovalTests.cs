@@ -50,6 +50,27 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Jira_Data_Center_issue_declined_discards_the_command_after_the_URL_token_webhook()
+    {
+        await using var jira = await FakeJira.StartAsync();
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira, dataCenter: true);
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 1"]);
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
+
+        Assert.Equal("2", issue.CreatedThrough);
+        Assert.Contains("DELETE FROM items WHERE id = 1", (string?)issue.Fields["description"], StringComparison.Ordinal);
+        await jira.MoveAsync(issue.Key, "Declined", jira.Approver);
+        var result = await psql;
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"rejected in {issue.Key}", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal(200, Assert.Single(jira.WebhookResults).Status);
+        Assert.Equal(1, await gateway.CountItemsAsync("id = 1"));
+        Assert.Equal([jira.Approver.Email], (await gateway.RequestAsync(request.Id))!.DecidedBy);
+    }
+
+    [Fact]
     public async Task Change_approved_in_ServiceNow_is_found_by_polling_and_runs()
     {
         await using var serviceNow = await FakeServiceNow.StartAsync();

@@ -20,10 +20,11 @@ namespace TicketGate.Tests.Tickets;
 internal static class TicketGateway
 {
     public const string JiraWebhookSecret = "jira-webhook-secret-for-tests";
+    public const string JiraUrlToken = "jira-url-token-for-tests";
     public const string ServiceNowWebhookSecret = "servicenow-webhook-secret-for-tests";
 
     public static async Task<GatewayFixture> StartAsync(PostgresClusterFixture postgres, JsonObject definition, FakeJira? jira = null,
-        FakeServiceNow? serviceNow = null, TimeSpan? serviceNowPoll = null, TimeSpan? jiraPoll = null)
+        FakeServiceNow? serviceNow = null, TimeSpan? serviceNowPoll = null, TimeSpan? jiraPoll = null, bool dataCenter = false)
     {
         var folder = Directory.CreateTempSubdirectory("ticketgate-tickets-").FullName;
         var directory = Directory.CreateDirectory(Path.Combine(folder, "workflows")).FullName;
@@ -32,12 +33,14 @@ internal static class TicketGateway
         {
             Jira = jira is null ? null : new JiraConnectionOptions
             {
-                Flavour = JiraFlavour.Cloud,
+                Flavour = dataCenter ? JiraFlavour.DataCenter : JiraFlavour.Cloud,
                 Client = TicketScenario.JiraOptions(jira),
                 Email = jira.ServiceAccount.Email,
                 Token = await SecretAsync(folder, "jira-token", jira.ServiceAccount.Token),
                 PollInterval = jiraPoll ?? TimeSpan.FromSeconds(30),
-                WebhookSecret = await SecretAsync(folder, "jira-webhook", JiraWebhookSecret),
+                // Data Center can't sign its webhooks: the token travels in the URL instead.
+                WebhookSecret = dataCenter ? null : await SecretAsync(folder, "jira-webhook", JiraWebhookSecret),
+                WebhookUrlToken = dataCenter ? await SecretAsync(folder, "jira-url-token", JiraUrlToken) : null,
             },
             ServiceNow = serviceNow is null ? null : new ServiceNowConnectionOptions
             {
@@ -63,8 +66,8 @@ internal static class TicketGateway
             new WorkflowOptions { Directory = directory, Approvals = bindings }));
         if (jira is not null)
         {
-            jira.WebhookSecret = JiraWebhookSecret;
-            jira.WebhookUrl = new Uri($"{gateway.HttpUrl}/webhooks/jira");
+            jira.WebhookSecret = dataCenter ? null : JiraWebhookSecret;
+            jira.WebhookUrl = new Uri(dataCenter ? $"{gateway.HttpUrl}/webhooks/jira/{JiraUrlToken}" : $"{gateway.HttpUrl}/webhooks/jira");
         }
         if (serviceNow is not null) serviceNow.WebhookSecret = ServiceNowWebhookSecret;
         return gateway;
