@@ -1,7 +1,9 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using TicketGate.Integrations.Jira;
 using TicketGate.Tests.Fakes.Jira;
 using TicketGate.Tests.Fakes.ServiceNow;
+using TicketGate.Tests.Approvals;
 using TicketGate.Tests.Fixtures;
 using TicketGate.Workflows.Approvals;
 using TicketGate.Workflows.Ticketing;
@@ -47,6 +49,30 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
         await EventuallyAsync(() => jira.Issue(issue.Key).Status.Name == "Done" ? "" : null, "the issue to be closed");
         Assert.Contains(jira.Issue(issue.Key).Comments, c => c.Body.ToJsonString().Contains(jira.Approver.Email, StringComparison.Ordinal));
         Assert.Empty(jira.ContractViolations);
+    }
+
+    [Fact]
+    public async Task Jira_approval_counts_as_a_vote_of_the_shipped_approval_workflow_for_a_high_tier_command()
+    {
+        await using var jira = await FakeJira.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("ticketgate-tickets-").FullName;
+        var directory = ApprovalWorkflowFile.WriteWithVariables(folder, ("HighApprovals", "1"));
+        var approval = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "approval.json")))!.AsObject();
+        await using var gateway = await StartAsync(postgres, approval, jira);
+        var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "VACUUM FULL items"]);
+        var request = (await gateway.WaitForPendingAsync()).Request;
+        var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
+
+        await jira.MoveAsync(issue.Key, "Approved", jira.Approver);
+        var result = await psql;
+
+        Assert.Equal(RiskTier.High, request.Tier);
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        Assert.Contains("VACUUM", result.StandardOutput, StringComparison.Ordinal);
+        var decided = (await gateway.RequestAsync(request.Id))!;
+        Assert.Equal(ApprovalStatus.Approved, decided.Status);
+        Assert.Equal([jira.Approver.Email], decided.DecidedBy);
+        Assert.Equal(jira.Approver.Email, Assert.Single(decided.Votes).Person);
     }
 
     [Fact]

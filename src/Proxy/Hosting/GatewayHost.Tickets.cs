@@ -21,7 +21,11 @@ public static partial class GatewayHost
     /// </summary>
     private static void AddTickets(IServiceCollection services, TicketGateOptions options)
     {
-        if (options.Tickets is not { } tickets) return;
+        if (options.Tickets is not { } tickets)
+        {
+            services.AddHostedService(sp => new TicketPollSchedule(sp.GetRequiredService<JobStorage>(), null));
+            return;
+        }
         services.AddSingleton(_ => TicketSystemFactory.Connections(options));
         services.AddSingleton(sp => new TicketLinkStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ITicketDesk>(sp => new TicketSystemDesk(sp.GetRequiredService<TicketConnections>(),

@@ -44,13 +44,28 @@ public sealed partial class TicketPollJob(TicketFollowUp followUp, ILogger<Ticke
     private static partial void LogPolled(ILogger logger, int count);
 }
 
-/// <summary>Registers the poll job with this gateway's Hangfire storage at start-up (Hangfire's client is synchronous: off the caller's thread).</summary>
-public sealed class TicketPollSchedule(JobStorage storage, TimeSpan tick) : IHostedService
+/// <summary>
+/// Registers the poll job with this gateway's Hangfire storage at start-up, or removes it when no ticket system is configured any
+/// more (a job left behind would fail on every tick). Hangfire's client is synchronous: off the caller's thread.
+/// </summary>
+public sealed class TicketPollSchedule(JobStorage storage, TimeSpan? tick) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.Run(() =>
     {
         var manager = new RecurringJobManager(storage);
-        manager.AddOrUpdate<TicketPollJob>(TicketPollJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), TicketPollJob.CronFor(tick),
+        if (tick is not { } every)
+        {
+            try
+            {
+                manager.RemoveIfExists(TicketPollJob.RecurringJobId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Tidying only: a gateway without tickets must not fail to start over it; the next start tries again.
+            }
+            return;
+        }
+        manager.AddOrUpdate<TicketPollJob>(TicketPollJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), TicketPollJob.CronFor(every),
             new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
     }, cancellationToken);
 
