@@ -21,7 +21,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     public async Task Delete_approved_in_Jira_runs_after_the_signed_webhook()
     {
         await using var jira = await FakeJira.StartAsync();
-        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira);
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira, notes: "Nightly cleanup.\nAsk the DBA on call."), jira);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(groups: ["agents", "shop-writers"]), ["-c", "DELETE FROM items WHERE id = 4"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
         var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
@@ -30,7 +30,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
         Assert.Equal("3", issue.CreatedThrough);
         Assert.Contains($"tg-{request.Id:D}", issue.Labels);
         Assert.Equal(request.Id.ToString("D"), (string?)issue.Properties[JiraClient.PropertyKey]!["requestId"]);
-        foreach (var fact in new[] { "agent-7", "agents, shop-writers", GatewayFixture.Connection, "test", "DELETE FROM items WHERE id = 4",
+        foreach (var fact in new[] { "Nightly cleanup.", "Ask the DBA on call.", "agent-7", "agents, shop-writers", GatewayFixture.Connection, "test", "DELETE FROM items WHERE id = 4",
                      request.CommandClass, request.Tier.ToName(), request.Rule, request.Id.ToString("D"), $"{gateway.HttpUrl}/requests/{request.Id}" })
         {
             Assert.Contains(fact, description, StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
 
         Assert.True(result.ExitCode == 0, result.StandardError);
         Assert.Contains("DELETE 1", result.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(200, Assert.Single(jira.WebhookResults).Status);
+        Assert.Equal(200, jira.WebhookResults[0].Status); // the approval (closing the issue fires one more)
         var decided = (await gateway.RequestAsync(request.Id))!;
         Assert.Equal((ApprovalStatus.Approved, issue.Key), (decided.Status, decided.TicketKey));
         Assert.Equal([jira.Approver.Email], decided.DecidedBy);
@@ -79,19 +79,21 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     public async Task Jira_Data_Center_issue_declined_discards_the_command_after_the_URL_token_webhook()
     {
         await using var jira = await FakeJira.StartAsync();
-        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira), jira, dataCenter: true);
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira, notes: "Cleanup for {{ Input.connection }}: check with *payments* first."),
+            jira, dataCenter: true);
         var psql = gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "DELETE FROM items WHERE id = 1"]);
         var request = (await gateway.WaitForPendingAsync()).Request;
         var issue = jira.Issue((await TicketOfAsync(gateway, request.Id)).Ticket.Key);
 
         Assert.Equal("2", issue.CreatedThrough);
         Assert.Contains("DELETE FROM items WHERE id = 1", (string?)issue.Fields["description"], StringComparison.Ordinal);
+        Assert.Contains("Cleanup for app: check with \\*payments\\* first.", (string?)issue.Fields["description"], StringComparison.Ordinal);
         await jira.MoveAsync(issue.Key, "Declined", jira.Approver);
         var result = await psql;
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"rejected in {issue.Key}", result.StandardError, StringComparison.Ordinal);
-        Assert.Equal(200, Assert.Single(jira.WebhookResults).Status);
+        Assert.Equal(200, jira.WebhookResults[0].Status); // the approval (closing the issue fires one more)
         Assert.Equal(1, await gateway.CountItemsAsync("id = 1"));
         Assert.Equal([jira.Approver.Email], (await gateway.RequestAsync(request.Id))!.DecidedBy);
     }
@@ -161,7 +163,7 @@ public sealed class TicketApprovalTests(PostgresClusterFixture postgres)
     public async Task Approval_after_the_deadline_or_by_the_requester_releases_nothing()
     {
         await using var jira = await FakeJira.StartAsync();
-        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira, deadline: TimeSpan.FromSeconds(4)), jira);
+        await using var gateway = await StartAsync(postgres, TicketApproval(TicketSystems.Jira, deadline: TimeSpan.FromSeconds(6)), jira);
         // The agent's identity is the Jira approver's email: its own approval must not count.
         var psql = gateway.PsqlAsync(postgres, gateway.Token(subject: jira.Approver.Email), ["-c", "DELETE FROM items WHERE id = 7"]);
         var request = (await gateway.WaitForPendingAsync()).Request;

@@ -74,10 +74,11 @@ internal static class TicketGateway
     }
 
     /// <summary>Open a ticket in the bound system, wait for its decision; an unreachable system or (with a deadline) time running out falls back to Block.</summary>
-    public static JsonObject TicketApproval(string system, TimeSpan? deadline = null, TimeSpan? escalateAfter = null)
+    public static JsonObject TicketApproval(string system, TimeSpan? deadline = null, TimeSpan? escalateAfter = null, string? notes = null)
     {
         var open = system == TicketSystems.Jira ? "TicketGate.OpenJiraIssue" : "TicketGate.OpenServiceNowChange";
-        var activities = Array(Activity("start", "Elsa.Start"), Activity("open", open), Activity("wait", "TicketGate.WaitForTicketDecision"),
+        var openStep = notes is null ? Activity("open", open) : Activity("open", open, ("description", Liquid(notes)));
+        var activities = Array(Activity("start", "Elsa.Start"), openStep, Activity("wait", "TicketGate.WaitForTicketDecision"),
             Activity("allow", "TicketGate.Allow"), Activity("deny", "TicketGate.Deny"),
             Activity("fallback", "TicketGate.FallbackPolicy", ("mode", Literal("String", "Block"))), Activity("fallback-deny", "TicketGate.Deny"));
         var connections = Array(Connect("start", "Done", "open"), Connect("open", "Unavailable", "fallback"),

@@ -150,20 +150,8 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
         var key = link.Ticket.Key;
         var verdict = decision.Verdict == TicketVerdict.Approved ? "approved" : "rejected";
         var stored = await requests.GetAsync(link.RequestId, cancellationToken).ConfigureAwait(false);
-        if (stored is null || !stored.IsPending)
-        {
-            await IgnoreAsync(link, $"{key} was {verdict}, but request {link.RequestId} was already {stored?.Status.ToName() ?? "gone"}; nothing is released",
-                cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        var now = time.GetUtcNow();
-        var deadline = stored.Request.Deadline is { } own && own < link.Deadline ? own : link.Deadline;
-        if (now > deadline)
-        {
-            await IgnoreAsync(link, $"{key} was {verdict} after the deadline ({deadline:u}); nothing is released", cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        var requester = stored.Request.Requester;
+        // Who decided is checked first: a requester deciding their own request is worth telling on the ticket even when late.
+        var requester = stored?.Request.Requester ?? "";
         var people = new List<string>();
         var byRequester = false;
         foreach (var actor in decision.DecidedBy)
@@ -176,9 +164,27 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
             var why = byRequester
                 ? $"{key} was {verdict} by the requester {requester}, who can't decide their own request"
                 : $"{key} was approved, but the ticket does not show who approved it";
-            await IgnoreAsync(link, why + "; nothing is released", cancellationToken).ConfigureAwait(false);
-            await NoteOnTicketAsync(link, $"TicketGate did not act on this: {why}. Another person has to decide in TicketGate.", cancellationToken)
-                .ConfigureAwait(false);
+            // The ticket stays followed: another person may still move it back and decide. It is said on the ticket once.
+            if (await links.NoteAsync(link.RequestId, why, cancellationToken).ConfigureAwait(false))
+            {
+                LogIgnored(logger, key, why + "; nothing is released");
+                await NoteOnTicketAsync(link, $"TicketGate did not act on this: {why}. Another person has to decide.", cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            await KeepPollingAsync(link, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (stored is null || !stored.IsPending)
+        {
+            await IgnoreAsync(link, $"{key} was {verdict}, but request {link.RequestId} was already {stored?.Status.ToName() ?? "gone"}; nothing is released",
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var now = time.GetUtcNow();
+        var deadline = stored.Request.Deadline is { } own && own < link.Deadline ? own : link.Deadline;
+        if (now > deadline)
+        {
+            await IgnoreAsync(link, $"{key} was {verdict} after the deadline ({deadline:u}); nothing is released", cancellationToken).ConfigureAwait(false);
             return;
         }
         var status = decision.Verdict == TicketVerdict.Approved ? TicketDecisionStatus.Approved : TicketDecisionStatus.Rejected;
@@ -196,6 +202,13 @@ public sealed partial class TicketFollowUp(TicketConnections connections, Ticket
         // Settled only after the report: if reporting failed, the link stays open and the next poll or webhook reports again
         // (a second report resumes nothing, a second vote by the same person is not counted twice).
         await links.SettleAsync(link.RequestId, TicketLinkState.Decided, $"{verdict} in {key}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task KeepPollingAsync(TicketLink link, CancellationToken cancellationToken)
+    {
+        if (connections.Find(link.System) is not { } connection) return;
+        var next = time.GetUtcNow() + connection.PollInterval * (0.8 + 0.4 * Random.Shared.NextDouble());
+        await links.SchedulePollAsync(link.RequestId, next, 0, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task IgnoreAsync(TicketLink link, string note, CancellationToken cancellationToken)

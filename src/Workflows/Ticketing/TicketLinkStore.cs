@@ -117,6 +117,16 @@ public sealed class TicketLinkStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    /// <summary>Notes why a ticket's state did not count, keeping it followed; false when that note was already there.</summary>
+    public async Task<bool> NoteAsync(Guid requestId, string note, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE ticketgate.ticket_links SET note = @note WHERE request_id = @request AND note IS DISTINCT FROM @note");
+        command.Parameters.AddWithValue("request", requestId);
+        command.Parameters.AddWithValue("note", note);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
     /// <summary>Marks the ticket closed once; false when it was closed before.</summary>
     public async Task<bool> MarkClosedAsync(Guid requestId, CancellationToken cancellationToken)
     {

@@ -64,6 +64,7 @@ public sealed partial class TicketSystemDesk(TicketConnections connections, Appr
         {
             RequestId = held.Id,
             Summary = request.Summary,
+            Notes = request.Notes,
             Requester = held.Requester,
             RequesterGroups = held.RequesterGroups,
             Connection = held.Connection,
