@@ -108,14 +108,21 @@ cat >"$work/delete.sql" <<'SQL'
 \set id random(1, 1000000000)
 DELETE FROM items WHERE id = :id;
 SQL
-echo "clients	held_decided_per_s	avg_latency_ms" >"$work/throughput.tsv"
+# CPU seconds (user + system) so far: of the gateway process, and of every PostgreSQL process (its backends live for the run).
+cpu_of() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
+postgres_cpu() { { for p in $(pgrep -u postgres); do cat "/proc/$p/stat" 2>/dev/null || true; done; } | awk '{s += $14 + $15} END {print s / 100}'; }
+decided_so_far() { psql_admin -d ticketgate -At -c "SELECT count(*) FROM ticketgate.approval_requests WHERE connection = 'auto' AND status = 'approved'"; }
+echo "clients	held_decided_per_s	avg_latency_ms	gateway_cpu_us_per_decision	postgres_cpu_us_per_decision" >"$work/throughput.tsv"
 [ -z "$CLIENTS" ] || say "warming up (3 s)"
 [ -z "$CLIENTS" ] || PGPASSWORD="$agent" "$PGBIN/pgbench" -n -f "$work/delete.sql" -c 4 -j 2 -T 3 "host=127.0.0.1 port=$gate_port dbname=auto user=bench-agent sslmode=disable" >/dev/null 2>&1 || die "the warm-up failed"
 for c in $CLIENTS; do
   say "throughput: $c clients, ${DURATION} s"
+  n0="$(decided_so_far)"; g0="$(cpu_of "$ticketgate_pid")"; p0="$(postgres_cpu)"
   out="$(PGPASSWORD="$agent" "$PGBIN/pgbench" -n -f "$work/delete.sql" -c "$c" -j 2 -T "$DURATION" "host=127.0.0.1 port=$gate_port dbname=auto user=bench-agent sslmode=disable" 2>&1)" || die "pgbench failed: $out"
   tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")"; lat="$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")"
-  printf '%s\t%s\t%s\n' "$c" "$tps" "$lat" >>"$work/throughput.tsv"
+  n1="$(decided_so_far)"; g1="$(cpu_of "$ticketgate_pid")"; p1="$(postgres_cpu)"
+  per() { awk -v a="$1" -v b="$2" -v n="$((n1 - n0))" 'BEGIN {printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0)}'; }
+  printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$tps" "$lat" "$(per "$g0" "$g1")" "$(per "$p0" "$p1")" >>"$work/throughput.tsv"
 done
 decided="$(psql_admin -d ticketgate -At -c "SELECT count(*) FROM ticketgate.approval_requests WHERE connection = 'auto' AND status = 'approved'")"
 echo
