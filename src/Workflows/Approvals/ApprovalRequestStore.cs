@@ -228,6 +228,26 @@ public sealed class ApprovalRequestStore(NpgsqlDataSource dataSource, string hol
             return (IReadOnlyList<Guid>)ids;
         }, cancellationToken);
 
+    /// <summary>
+    /// Requests that are no longer pending while their approval workflow still runs: a process that died after deciding or
+    /// withdrawing a request but before cancelling its instance leaves these behind. Start-up cancels them, so no timer of
+    /// theirs escalates a request that is gone.
+    /// </summary>
+    public Task<IReadOnlyList<Guid>> ListSettledWithRunningWorkflowsAsync(CancellationToken cancellationToken = default) =>
+        RunAsync("list settled requests whose workflows still run", async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT r.id FROM ticketgate.workflow_instances i
+                JOIN ticketgate.approval_requests r ON r.id::text = i.correlation_id
+                WHERE i.status = 'Running' AND r.status <> 'pending'
+                """, connection);
+            var ids = new List<Guid>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetGuid(0));
+            return (IReadOnlyList<Guid>)ids;
+        }, cancellationToken);
+
     private static async Task<StoredApprovalRequest?> GetAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
