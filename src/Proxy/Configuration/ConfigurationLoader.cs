@@ -46,6 +46,7 @@ public static partial class ConfigurationLoader
         var workflows = ReadWorkflows(root.Section("workflows"), connections);
         var maskingKey = root.Secret("masking_key");
         var recording = ReadRecording(root.Section("recording"));
+        var tickets = ReadTickets(root.Section("tickets"));
         var ssh = ReadSsh(root.Section("ssh"));
         CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
@@ -64,6 +65,7 @@ public static partial class ConfigurationLoader
             Workflows = workflows,
             MaskingKey = maskingKey,
             Recording = recording,
+            Tickets = tickets,
             Ssh = ssh,
         };
     }

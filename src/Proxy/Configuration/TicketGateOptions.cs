@@ -19,6 +19,8 @@ public sealed record TicketGateOptions
     /// <summary>The key of the masking style hash (HMAC-SHA-256); one per deployment, so tokens are stable across sessions.</summary>
     public SecretReference? MaskingKey { get; init; }
     public RecordingOptions Recording { get; init; } = new();
+    /// <summary>Jira and ServiceNow connections; null: every ticket step finds its channel unavailable.</summary>
+    public TicketOptions? Tickets { get; init; }
     /// <summary>The SSH path (bastion, CAs, targets); null when the config has no <c>ssh:</c> section.</summary>
     public Ssh.SshOptions? Ssh { get; init; }
 }

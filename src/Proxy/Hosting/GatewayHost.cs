@@ -20,6 +20,7 @@ using TicketGate.Workflows.Approvals;
 using TicketGate.Workflows.Runtime;
 using TicketGate.Workflows.Scheduling;
 using TicketGate.Workflows.Storage;
+using TicketGate.Workflows.Ticketing;
 using Hangfire;
 
 namespace TicketGate.Proxy.Hosting;
@@ -60,12 +61,16 @@ public static partial class GatewayHost
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         if (issuer is not null) services.AddSingleton(issuer);
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(options.StateDatabase.ReadConnectionString())
+        services.AddSingleton(_ =>
         {
-            Name = "ticketgate-state",
-        }.Build());
+            var state = new NpgsqlDataSourceBuilder(options.StateDatabase.ReadConnectionString()) { Name = "ticketgate-state" };
+            // Every held command runs the same few statements (store, start, decide); prepared once per connection, the
+            // server stops parsing and planning them each time (bench/workflow-bench.sh). A setting in the string wins.
+            if (state.ConnectionStringBuilder.MaxAutoPrepare == 0) state.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            return state.Build();
+        });
         services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
-            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations()]));
+            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations(), new TicketMigrations()]));
         services.AddSingleton(sp => new ApprovalRequestStore(sp.GetRequiredService<NpgsqlDataSource>(), Holder(options)));
         services.AddSingleton<DecisionSignals>();
         // Decisions reach the session holding the command in this process at once, and other processes through NOTIFY.
@@ -111,6 +116,7 @@ public static partial class GatewayHost
         var app = builder.Build();
         if (issuer is not null) app.MapDevelopmentIssuer(issuer);
         app.MapTicketGateApi();
+        MapTickets(app);
         MapSsh(app, options);
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
