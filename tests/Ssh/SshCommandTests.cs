@@ -1,4 +1,5 @@
 using System.Net;
+using TicketGate.Proxy.Audit;
 using TicketGate.Proxy.Ssh;
 using TicketGate.Workflows.Approvals;
 
@@ -95,6 +96,9 @@ public sealed class SshCommandTests(SshEnvironment ssh)
 
         Assert.Equal(SshCommandSession.RefusedExitCode, result.ExitCode);
         Assert.Contains("there is no SSH target \"nosuchhost\"; known targets: db1", result.StandardError, StringComparison.Ordinal);
+        var audit = await ssh.Gateway.WaitForAuditAsync(a => a.Entry.Protocol == "ssh" && a.Entry.Connection == "nosuchhost");
+        Assert.Equal(AuditDecision.Blocked, audit.Entry.Decision);
+        Assert.Equal("agent-7", audit.Entry.Subject);
     }
 
     [Fact]

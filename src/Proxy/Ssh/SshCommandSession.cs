@@ -61,6 +61,8 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
         catch (SshAccessException e)
         {
             LogRefused(logger, _hello.Target ?? "", e.Message);
+            _verdict = new SshVerdict(RiskTier.Critical, "ssh-access", "login");
+            Audit(AuditDecision.Blocked, null, [], null, null, e.Message);
             await RefuseAsync(e.Message, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -136,12 +138,13 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
                 await Task.Run(upstream.Dispose, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (SshAccessException e)
+        catch (Exception e) when (e is SshAccessException or Renci.SshNet.Common.SshException or System.Net.Sockets.SocketException)
         {
-            LogUpstreamFailed(logger, _target!.Name, e.Message);
+            var why = e is SshAccessException ? e.Message : $"the connection to {_target!.Name} failed: {e.Message}";
+            LogUpstreamFailed(logger, _target!.Name, why);
             Audit(AuditDecision.Failed, requestId, decidedBy, holdUs, null);
-            _recorder?.Decision(requestId, AuditDecision.Failed.ToName(), decidedBy, e.Message);
-            await RefuseAsync(e.Message, cancellationToken).ConfigureAwait(false);
+            _recorder?.Decision(requestId, AuditDecision.Failed.ToName(), decidedBy, why);
+            await RefuseAsync(why, cancellationToken).ConfigureAwait(false);
             return;
         }
         Audit(requestId is null ? AuditDecision.Allowed : AuditDecision.Approved, requestId, decidedBy, holdUs, exitCode);
@@ -319,7 +322,7 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
         await SendAsync(ShimFrame.Exit, ShimFrame.Int32(RefusedExitCode), cancellationToken).ConfigureAwait(false);
     }
 
-    private void Audit(AuditDecision decision, Guid? requestId, IReadOnlyList<string> decidedBy, long? holdUs, int? exitCode)
+    private void Audit(AuditDecision decision, Guid? requestId, IReadOnlyList<string> decidedBy, long? holdUs, int? exitCode, string? refusal = null)
     {
         gateway.Audit.TryAppend(new AuditEntry
         {
@@ -329,7 +332,7 @@ internal sealed partial class SshCommandSession(SshGateway gateway, Stream input
             Connection = _target?.Name ?? _hello.Target ?? "",
             Subject = _identity?.Subject ?? "",
             Groups = _identity?.Groups ?? [],
-            Statement = _hello.Command ?? "interactive shell",
+            Statement = (_hello.Command ?? "interactive shell") + (refusal is null ? "" : $" (refused: {refusal})"),
             StatementClass = _verdict.CommandClass,
             Tier = _verdict.Tier,
             Rule = _verdict.Rule,
