@@ -51,6 +51,31 @@ public sealed class SshCommandTests(SshEnvironment ssh)
     }
 
     [Fact]
+    public async Task Approved_command_ends_while_the_agent_keeps_its_input_open()
+    {
+        // As from a terminal: ssh's stdin stays open, so the shim never reports the end of input.
+        var command = "systemctl restart tg-no-such-unit 2>/dev/null; echo restarted; exit 4";
+        var start = new System.Diagnostics.ProcessStartInfo("ssh", ["-F", ssh.ConfigFile, "-o", "BatchMode=yes", SshEnvironment.Target, command])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var client = System.Diagnostics.Process.Start(start)!;
+        var stdout = client.StandardOutput.ReadToEndAsync();
+        var held = await ssh.Gateway.WaitForPendingAsync(r => r.Request.Command == command);
+        Assert.Equal("ssh-service-changes", held.Request.Rule);
+
+        await ssh.Gateway.ApproveAsync(held.Request.Id, "alice");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await client.WaitForExitAsync(deadline.Token);
+
+        Assert.Equal(4, client.ExitCode);
+        Assert.Equal("restarted\n", await stdout);
+        client.StandardInput.Close();
+    }
+
+    [Fact]
     public async Task Rejected_command_is_not_run_and_exits_non_zero_with_the_reason()
     {
         var kept = MakeDirectory();

@@ -16,6 +16,7 @@ public sealed class SshEnvironment(PostgresClusterFixture postgres) : IAsyncLife
 {
     public const string Target = "db1";
     public const string LoginUser = "tg-agent";
+    public static readonly TimeSpan SessionLimit = TimeSpan.FromSeconds(20);
 
     private string? _folder;
     private BastionProcess? _targetSshd;
@@ -71,7 +72,8 @@ public sealed class SshEnvironment(PostgresClusterFixture postgres) : IAsyncLife
         {
             Directory = SshDirectory,
             Bastion = new BastionOptions { Address = "127.0.0.1", Port = BastionPort, LoginUser = LoginUser, Managed = true, ShimExecutable = Executable },
-            SessionLimit = TimeSpan.FromMinutes(2),
+            // Short, so a test can watch an approved shell being closed when its time is up.
+            SessionLimit = SessionLimit,
             Targets = new Dictionary<string, SshTargetDefinition>
             {
                 [Target] = new()

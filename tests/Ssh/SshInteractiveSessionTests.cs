@@ -68,6 +68,20 @@ public sealed class SshInteractiveSessionTests(SshEnvironment ssh)
         Assert.Contains("tg-42", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Approved_shell_is_closed_when_its_time_is_up()
+    {
+        await using var terminal = Terminal.Start($"exec ssh -tt -F {ssh.ConfigFile} -o BatchMode=yes {SshEnvironment.Target}");
+        var held = await ssh.Gateway.WaitForPendingAsync(r => r.Request.Protocol == "ssh" && r.Request.Command.StartsWith("interactive shell", StringComparison.Ordinal));
+        Assert.Contains("at most 20s", held.Request.Command, StringComparison.Ordinal);
+        await ssh.Gateway.ApproveAsync(held.Request.Id, "alice");
+        await terminal.WaitForAsync("approved by alice");
+
+        // Nobody types: the shell stays open until the approved time runs out, then TicketGate closes it.
+        await terminal.WaitForAsync("the approved session time (20s) is over; closing");
+        await terminal.ExitAsync();
+    }
+
     /// <summary>A command run by script(1) in a fresh pseudo-terminal, typed into through its stdin, its screen read from its stdout.</summary>
     private sealed class Terminal : IAsyncDisposable
     {

@@ -34,8 +34,15 @@ internal static class SshExecRelay
         }
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
-        await input.ConfigureAwait(false);
-        await stdin.DisposeAsync().ConfigureAwait(false);
+        // Not awaited: the relay may still wait on a read the hold started, which ends when the shim closes after the exit status.
+        Forget(input);
+        try
+        {
+            await stdin.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or Renci.SshNet.Common.SshException)
+        {
+        }
         return remote.ExitStatus ?? (remote.ExitSignal is not null ? 128 + SignalNumber(remote.ExitSignal) : 255);
     }
 
@@ -64,11 +71,15 @@ internal static class SshExecRelay
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or Renci.SshNet.Common.SshException)
         {
             return !cancellationToken.IsCancellationRequested;
         }
     }
+
+    /// <summary>Lets a relay task finish on its own; whatever it throws then is of no interest.</summary>
+    internal static void Forget(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     private static Task WriteAsync(Stream stdin, byte[] data) => Task.Run(() =>
     {

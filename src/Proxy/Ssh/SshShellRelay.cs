@@ -15,14 +15,14 @@ internal static class SshShellRelay
             // A terminal that reports no size (0x0) gets the customary 80x24 rather than one column.
             ? upstream.Client.CreateShellStream(hello.Term ?? "xterm", (uint)(hello.Columns > 0 ? hello.Columns : 80), (uint)(hello.Rows > 0 ? hello.Rows : 24), 0, 0, 32 * 1024)
             : upstream.Client.CreateShellStreamNoTerminal(32 * 1024), cancellationToken).ConfigureAwait(false);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(session.Options.SessionLimit);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var output = Task.Run(() => SshExecRelay.PumpAsync(shell, ShimFrame.Stdout, session, cancellationToken), CancellationToken.None);
-        var input = RelayInputAsync(session, shell, limit.Token);
-        var finished = await Task.WhenAny(output, input).ConfigureAwait(false);
-        if (finished == input)
+        var input = RelayInputAsync(session, shell, done.Token);
+        var timeUp = Task.Delay(session.Options.SessionLimit, done.Token);
+        var finished = await Task.WhenAny(output, input, timeUp).ConfigureAwait(false);
+        if (finished != output)
         {
-            if (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            if (finished == timeUp && !cancellationToken.IsCancellationRequested)
             {
                 await session.NoticeAsync($"\nTicketGate: the approved session time ({Configuration.DurationText.Format(session.Options.SessionLimit)}) is over; closing\n",
                     cancellationToken).ConfigureAwait(false);
@@ -31,8 +31,10 @@ internal static class SshShellRelay
             await Task.Run(shell.Close, CancellationToken.None).ConfigureAwait(false);
         }
         await output.ConfigureAwait(false);
-        await limit.CancelAsync().ConfigureAwait(false);
-        await input.ConfigureAwait(false);
+        await done.CancelAsync().ConfigureAwait(false);
+        // Not awaited: the relay may still wait on a read the hold started, which ends when the shim closes after the exit status.
+        SshExecRelay.Forget(input);
+        SshExecRelay.Forget(timeUp);
         return 0;
     }
 
@@ -67,7 +69,7 @@ internal static class SshShellRelay
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or Renci.SshNet.Common.SshException)
         {
         }
     }
