@@ -47,6 +47,7 @@ public static partial class ConfigurationLoader
         var maskingKey = root.Secret("masking_key");
         var recording = ReadRecording(root.Section("recording"));
         var tickets = ReadTickets(root.Section("tickets"));
+        var studio = ReadStudio(root.Section("studio"));
         CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
 
@@ -65,6 +66,7 @@ public static partial class ConfigurationLoader
             MaskingKey = maskingKey,
             Recording = recording,
             Tickets = tickets,
+            Studio = studio,
         };
     }
 

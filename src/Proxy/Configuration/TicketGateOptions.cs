@@ -21,6 +21,7 @@ public sealed record TicketGateOptions
     public RecordingOptions Recording { get; init; } = new();
     /// <summary>Jira and ServiceNow connections; null: every ticket step finds its channel unavailable.</summary>
     public TicketOptions? Tickets { get; init; }
+    public StudioOptions Studio { get; init; } = new();
 }
 
 public sealed class OidcOptions

@@ -76,6 +76,7 @@ public static partial class GatewayHost
         services.AddSingleton<PostgresDecisionChannel>();
         services.AddSingleton<IDecisionPublisher>(sp => sp.GetRequiredService<PostgresDecisionChannel>());
         AddWorkflows(services, options);
+        AddStudio(services, options);
         services.AddSingleton<IApprovalGate>(sp => new WorkflowApprovalGate(
             sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), sp.GetRequiredService<IDecisionPublisher>(),
             sp.GetRequiredService<WorkflowRunner>(), options.Workflows.Approvals, id => RequestLinks.Page(options, id),
@@ -113,9 +114,10 @@ public static partial class GatewayHost
         configureServices?.Invoke(services);
 
         var app = builder.Build();
-        if (issuer is not null) app.MapDevelopmentIssuer(issuer);
+        if (issuer is not null) app.MapDevelopmentIssuer(issuer, options.Oidc.Audience);
         app.MapTicketGateApi();
         MapTickets(app);
+        MapStudio(app, options);
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             AsyncAuthorization = [new AdminDashboardAuthorization(app.Services.GetRequiredService<ITokenValidator>(), options.Http.AdminGroups)],
