@@ -73,6 +73,7 @@ internal static class StudioFlows
                 Workflows.Studio.Connect("ask", "Rejected", "deny"),
                 Workflows.Studio.Connect("ask", "TimedOut", "deny")));
         definition["name"] = name;
+        definition["root"]!["activities"]!.AsArray().First(a => (string)a!["id"]! == "block")!["name"] = "Deny2";
         // As the Studio sends a new design: server-owned fields unset, node ids not yet normalised.
         definition["id"] = null;
         definition["links"] = null;

@@ -77,6 +77,30 @@ internal static class StudioPages
             <script src="_content/MudBlazor/MudBlazor.min.js"></script>
             <script src="_content/CodeBeam.MudBlazor.Extensions/MudExtensions.min.js"></script>
             <script src="_content/Radzen.Blazor/Radzen.Blazor.js"></script>
+            <script nonce="{{nonce}}">
+              // The editors define window.editorHotkeys in a <script> they render, which Blazor never runs; provide it here:
+              // Ctrl/Cmd+S saves, Ctrl/Cmd+Shift+S saves as, Ctrl/Cmd+R runs, each only where the component has that handler.
+              window.editorHotkeys = {
+                handlers: new Map(),
+                register(ref) {
+                  const handler = e => {
+                    if (!(e.ctrlKey || e.metaKey)) return;
+                    const key = e.key.toLowerCase();
+                    const method = key === 's' ? (e.shiftKey ? 'OnHotKeysCtrlShiftS' : 'OnHotKeysCtrlS') : key === 'r' && !e.shiftKey ? 'OnHotKeysCtrlR' : null;
+                    if (!method) return;
+                    e.preventDefault();
+                    ref.invokeMethodAsync(method).catch(() => {});
+                  };
+                  window.addEventListener('keydown', handler);
+                  this.handlers.set(ref, handler);
+                },
+                dispose(ref) {
+                  const handler = this.handlers.get(ref);
+                  if (handler) window.removeEventListener('keydown', handler);
+                  this.handlers.delete(ref);
+                }
+              };
+            </script>
             <script src="_framework/blazor.webassembly.js"></script>
             <script nonce="{{nonce}}">
               // A property set before the element is defined is overwritten by its constructor; set it afterwards.
