@@ -50,7 +50,19 @@ public sealed class StudioBrowserTests(PostgresClusterFixture postgres)
         await browser.NavigateAsync($"{gateway.HttpUrl}/studio/workflows/definitions/{DefinitionId}/edit");
         await browser.WaitForAsync("document.querySelector('elsa-workflow-definition-editor').innerText.includes('Request approval')", Boot,
             "the designer to render the flowchart");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // let the graph finish laying out before the picture
+        // Open the toolbox's TicketGate group and select the approval step, so the picture shows TicketGate's activities and inputs.
+        await browser.EvaluateAsync(
+            """
+            (() => {
+              const editor = document.querySelector('elsa-workflow-definition-editor');
+              const group = [...editor.querySelectorAll('.mud-expand-panel-header')].find(h => h.innerText.trim() === 'TicketGate');
+              if (group) group.click();
+              const node = [...editor.querySelectorAll('elsa-activity-wrapper')].find(n => n.innerText.includes('RequestApproval1'));
+              if (node) (node.querySelector('div') ?? node).click();
+              return true;
+            })()
+            """);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // let the graph and the panels settle before the picture
         await SaveAsync(browser, "03-designer");
         Assert.Empty(browser.PageErrors);
         // The toolbar's Publish is the primary-coloured cloud button beside the publish menu.
