@@ -35,7 +35,9 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         var profile = Directory.CreateTempSubdirectory("ticketgate-chromium-").FullName;
         var start = new ProcessStartInfo(Executable)
         {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
         };
         foreach (var argument in (string[])["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                      "--disable-background-networking", "--disable-extensions", "--remote-debugging-port=0", $"--user-data-dir={profile}",
@@ -58,7 +60,10 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         await browser.SendAsync("Runtime.enable");
         await browser.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject
         {
-            ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false,
+            ["width"] = width,
+            ["height"] = height,
+            ["deviceScaleFactor"] = 1,
+            ["mobile"] = false,
         });
         return browser;
     }
@@ -74,7 +79,9 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     {
         var result = await SendAsync("Runtime.evaluate", new JsonObject
         {
-            ["expression"] = expression, ["awaitPromise"] = true, ["returnByValue"] = true,
+            ["expression"] = expression,
+            ["awaitPromise"] = true,
+            ["returnByValue"] = true,
         });
         if (result["exceptionDetails"] is JsonObject exception)
         {

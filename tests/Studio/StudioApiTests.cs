@@ -50,8 +50,16 @@ public sealed class StudioApiTests(PostgresClusterFixture postgres)
 
         var list = await studio.PostJsonAsync("workflow-instances", new JsonObject
         {
-            ["page"] = 0, ["pageSize"] = 10, ["searchTerm"] = "", ["definitionIds"] = new JsonArray(), ["statuses"] = new JsonArray("finished"),
-            ["subStatuses"] = new JsonArray(), ["isSystem"] = false, ["orderBy"] = null, ["orderDirection"] = "Descending", ["timestampFilters"] = new JsonArray(),
+            ["page"] = 0,
+            ["pageSize"] = 10,
+            ["searchTerm"] = "",
+            ["definitionIds"] = new JsonArray(),
+            ["statuses"] = new JsonArray("finished"),
+            ["subStatuses"] = new JsonArray(),
+            ["isSystem"] = false,
+            ["orderBy"] = null,
+            ["orderDirection"] = "Descending",
+            ["timestampFilters"] = new JsonArray(),
         });
         var summary = Assert.Single(list["items"]!.AsArray())!;
         Assert.Equal(instanceId, (string)summary["id"]!);
@@ -68,8 +76,10 @@ public sealed class StudioApiTests(PostgresClusterFixture postgres)
         {
             ["filter"] = new JsonObject
             {
-                ["activityIds"] = null, ["activityNodeIds"] = new JsonArray("Workflow1:fc1:tier", "Workflow1:fc1:ask", "Workflow1:fc1:allow"),
-                ["excludedActivityTypes"] = new JsonArray("Elsa.Workflow", "Elsa.Flowchart"), ["eventNames"] = null,
+                ["activityIds"] = null,
+                ["activityNodeIds"] = new JsonArray("Workflow1:fc1:tier", "Workflow1:fc1:ask", "Workflow1:fc1:allow"),
+                ["excludedActivityTypes"] = new JsonArray("Elsa.Workflow", "Elsa.Flowchart"),
+                ["eventNames"] = null,
             },
         });
         var events = journal["items"]!.AsArray().Select(e => $"{(string)e!["activityId"]!}:{(string)e["eventName"]!}").ToList();
@@ -82,7 +92,8 @@ public sealed class StudioApiTests(PostgresClusterFixture postgres)
 
         var report = await studio.PostJsonAsync("activity-executions/report", new JsonObject
         {
-            ["workflowInstanceId"] = instanceId, ["activityNodeIds"] = new JsonArray("Workflow1:fc1:ask", "Workflow1:fc1:deny"),
+            ["workflowInstanceId"] = instanceId,
+            ["activityNodeIds"] = new JsonArray("Workflow1:fc1:ask", "Workflow1:fc1:deny"),
         });
         var ask = Assert.Single(report["stats"]!.AsArray())!;
         Assert.Equal("Workflow1:fc1:ask", (string)ask["activityNodeId"]!);

@@ -120,7 +120,11 @@ public sealed class StudioBrowserTests(PostgresClusterFixture postgres)
         model["definitionId"] = DefinitionId;
         var positions = new Dictionary<string, (int X, int Y)>
         {
-            ["tier"] = (0, 220), ["ask"] = (320, 140), ["allow"] = (680, 60), ["deny"] = (680, 240), ["block"] = (320, 380),
+            ["tier"] = (0, 220),
+            ["ask"] = (320, 140),
+            ["allow"] = (680, 60),
+            ["deny"] = (680, 240),
+            ["block"] = (320, 380),
         };
         foreach (var activity in model["root"]!["activities"]!.AsArray())
         {
@@ -129,7 +133,8 @@ public sealed class StudioBrowserTests(PostgresClusterFixture postgres)
             {
                 ["designer"] = new JsonObject
                 {
-                    ["position"] = new JsonObject { ["x"] = x, ["y"] = y }, ["size"] = new JsonObject { ["width"] = 0, ["height"] = 0 },
+                    ["position"] = new JsonObject { ["x"] = x, ["y"] = y },
+                    ["size"] = new JsonObject { ["width"] = 0, ["height"] = 0 },
                 },
             };
         }

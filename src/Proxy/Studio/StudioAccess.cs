@@ -36,7 +36,12 @@ internal sealed class StudioAccess(ITokenValidator tokens, IReadOnlyList<string>
     public static void StartSession(HttpContext http, string accessToken, DateTimeOffset expires) =>
         http.Response.Cookies.Append(SessionCookie, accessToken, new CookieOptions
         {
-            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = http.Request.IsHttps, Path = "/", Expires = expires, IsEssential = true,
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = http.Request.IsHttps,
+            Path = "/",
+            Expires = expires,
+            IsEssential = true,
         });
 
     public static void EndSession(HttpContext http) => http.Response.Cookies.Delete(SessionCookie, new CookieOptions { Path = "/" });

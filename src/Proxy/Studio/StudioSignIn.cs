@@ -32,7 +32,11 @@ internal sealed class StudioSignIn(TicketGateOptions options, StudioAccess acces
         var returnUrl = LocalReturnUrl(context.Request.Query["returnUrl"]);
         context.Response.Cookies.Append(FlowCookie, $"{state}|{verifier}|{returnUrl}", new CookieOptions
         {
-            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = context.Request.IsHttps, Path = SignInPath, MaxAge = TimeSpan.FromMinutes(10),
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = context.Request.IsHttps,
+            Path = SignInPath,
+            MaxAge = TimeSpan.FromMinutes(10),
         });
         var query = new StringBuilder(authorize).Append(authorize.Contains('?') ? '&' : '?')
             .Append("response_type=code&client_id=").Append(Uri.EscapeDataString(options.Studio.ClientId))
@@ -54,8 +58,11 @@ internal sealed class StudioSignIn(TicketGateOptions options, StudioAccess acces
         var (_, tokenEndpoint) = await EndpointsAsync(context.RequestAborted);
         var form = new Dictionary<string, string>
         {
-            ["grant_type"] = "authorization_code", ["code"] = query["code"].ToString(), ["redirect_uri"] = RedirectUri(context),
-            ["client_id"] = options.Studio.ClientId, ["code_verifier"] = flow[1],
+            ["grant_type"] = "authorization_code",
+            ["code"] = query["code"].ToString(),
+            ["redirect_uri"] = RedirectUri(context),
+            ["client_id"] = options.Studio.ClientId,
+            ["code_verifier"] = flow[1],
         };
         if (options.Studio.ClientSecret is { } secret) form["client_secret"] = secret.Read();
         using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(form), context.RequestAborted);

@@ -321,7 +321,10 @@ internal static class DefinitionEndpoints
         }
         return StudioJson.Ok(new JsonObject
         {
-            ["published"] = published, ["alreadyPublished"] = alreadyPublished, ["notFound"] = notFound, ["updatedConsumers"] = new JsonArray(),
+            ["published"] = published,
+            ["alreadyPublished"] = alreadyPublished,
+            ["notFound"] = notFound,
+            ["updatedConsumers"] = new JsonArray(),
         });
     }
 

@@ -13,17 +13,27 @@ internal static class InstanceEndpoints
 {
     private static readonly Dictionary<string, string> OrderColumns = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Created"] = "created_at", ["LastExecuted"] = "updated_at", ["Finished"] = "finished_at", ["Name"] = "state->>'name'",
+        ["Created"] = "created_at",
+        ["LastExecuted"] = "updated_at",
+        ["Finished"] = "finished_at",
+        ["Name"] = "state->>'name'",
     };
 
     private static readonly Dictionary<string, string> TimestampColumns = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["CreatedAt"] = "created_at", ["UpdatedAt"] = "updated_at", ["FinishedAt"] = "finished_at",
+        ["CreatedAt"] = "created_at",
+        ["UpdatedAt"] = "updated_at",
+        ["FinishedAt"] = "finished_at",
     };
 
     private static readonly Dictionary<string, string> Operators = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Is"] = "=", ["IsNot"] = "<>", ["LessThan"] = "<", ["GreaterThan"] = ">", ["LessThanOrEqual"] = "<=", ["GreaterThanOrEqual"] = ">=",
+        ["Is"] = "=",
+        ["IsNot"] = "<>",
+        ["LessThan"] = "<",
+        ["GreaterThan"] = ">",
+        ["LessThanOrEqual"] = "<=",
+        ["GreaterThanOrEqual"] = ">=",
     };
 
     public static void Map(RouteGroupBuilder api)
@@ -190,8 +200,14 @@ internal static class InstanceEndpoints
             if (started == 0) continue;
             stats.Add(new JsonObject
             {
-                ["activityId"] = activityId, ["activityNodeId"] = nodeId, ["startedCount"] = started, ["completedCount"] = completed,
-                ["uncompletedCount"] = started - completed, ["isBlocked"] = blocked, ["isFaulted"] = faulted, ["metadata"] = null,
+                ["activityId"] = activityId,
+                ["activityNodeId"] = nodeId,
+                ["startedCount"] = started,
+                ["completedCount"] = completed,
+                ["uncompletedCount"] = started - completed,
+                ["isBlocked"] = blocked,
+                ["isFaulted"] = faulted,
+                ["metadata"] = null,
             });
         }
         return StudioJson.Ok(new JsonObject { ["stats"] = stats });
@@ -285,7 +301,8 @@ internal static class InstanceEndpoints
             {
                 var (applied, current) = await backend.Requests.TryDecideAsync(new ApprovalDecision
                 {
-                    RequestId = requestId, Status = ApprovalStatus.Rejected,
+                    RequestId = requestId,
+                    Status = ApprovalStatus.Rejected,
                     Reason = $"an administrator cancelled the approval workflow '{instance.DefinitionId}' in the Studio",
                 }, ct);
                 if (applied) await backend.Decisions.PublishAsync(current.Decision!, ct);

@@ -44,9 +44,16 @@ public static class InstanceShapes
         {
             bookmarks.Add(new JsonObject
             {
-                ["id"] = bookmark.Id, ["name"] = bookmark.Name, ["hash"] = bookmark.Hash, ["payload"] = Element(bookmark.Payload),
-                ["activityId"] = bookmark.ActivityId, ["activityNodeId"] = bookmark.ActivityNodeId, ["activityInstanceId"] = bookmark.ActivityInstanceId,
-                ["createdAt"] = bookmark.CreatedAt, ["autoBurn"] = bookmark.AutoBurn, ["callbackMethodName"] = bookmark.CallbackMethodName,
+                ["id"] = bookmark.Id,
+                ["name"] = bookmark.Name,
+                ["hash"] = bookmark.Hash,
+                ["payload"] = Element(bookmark.Payload),
+                ["activityId"] = bookmark.ActivityId,
+                ["activityNodeId"] = bookmark.ActivityNodeId,
+                ["activityInstanceId"] = bookmark.ActivityInstanceId,
+                ["createdAt"] = bookmark.CreatedAt,
+                ["autoBurn"] = bookmark.AutoBurn,
+                ["callbackMethodName"] = bookmark.CallbackMethodName,
                 ["metadata"] = bookmark.DueAt is { } due ? new JsonObject { ["dueAt"] = due } : null,
             });
         }
@@ -55,8 +62,11 @@ public static class InstanceShapes
         {
             incidents.Add(new JsonObject
             {
-                ["activityId"] = incident.ActivityId, ["activityNodeId"] = incident.ActivityNodeId, ["activityType"] = incident.ActivityType,
-                ["message"] = incident.Message, ["exception"] = incident.Exception is null ? null : new JsonObject { ["message"] = incident.Exception },
+                ["activityId"] = incident.ActivityId,
+                ["activityNodeId"] = incident.ActivityNodeId,
+                ["activityType"] = incident.ActivityType,
+                ["message"] = incident.Message,
+                ["exception"] = incident.Exception is null ? null : new JsonObject { ["message"] = incident.Exception },
                 ["timestamp"] = incident.Timestamp,
             });
         }
@@ -202,7 +212,12 @@ public static class InstanceShapes
 
     private static JsonObject Context(string id, string? parentId, string? scheduledNodeId, string? ownerNodeId) => new()
     {
-        ["id"] = id, ["parentContextId"] = parentId, ["scheduledActivityNodeId"] = scheduledNodeId, ["ownerActivityNodeId"] = ownerNodeId,
-        ["properties"] = new JsonObject(), ["activityState"] = new JsonObject(), ["dynamicVariables"] = new JsonArray(),
+        ["id"] = id,
+        ["parentContextId"] = parentId,
+        ["scheduledActivityNodeId"] = scheduledNodeId,
+        ["ownerActivityNodeId"] = ownerNodeId,
+        ["properties"] = new JsonObject(),
+        ["activityState"] = new JsonObject(),
+        ["dynamicVariables"] = new JsonArray(),
     };
 }

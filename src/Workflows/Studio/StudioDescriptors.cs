@@ -56,8 +56,11 @@ public sealed class StudioDescriptors
             }
             items.Add(new JsonObject
             {
-                ["type"] = syntax, ["displayName"] = syntax, ["isSerializable"] = true,
-                ["isBrowsable"] = syntax is not (ExpressionSyntax.Literal or ExpressionSyntax.Object), ["properties"] = properties,
+                ["type"] = syntax,
+                ["displayName"] = syntax,
+                ["isSerializable"] = true,
+                ["isBrowsable"] = syntax is not (ExpressionSyntax.Literal or ExpressionSyntax.Object),
+                ["properties"] = properties,
             });
         }
         return items;
