@@ -12,6 +12,8 @@ internal sealed class StudioBundle
 {
     private readonly string root;
     private readonly FileExtensionContentTypeProvider types = new();
+    // Relative path → length, listed once: requests never touch the file system until the (asynchronous) send.
+    private readonly Dictionary<string, long> files = new(StringComparer.Ordinal);
 
     public StudioBundle(string directory)
     {
@@ -23,39 +25,47 @@ internal sealed class StudioBundle
         types.Mappings[".json"] = "application/json";
         types.Mappings[".js"] = "text/javascript";
         types.Mappings[".mjs"] = "text/javascript";
+        if (!Directory.Exists(root)) return;
+        foreach (var file in new DirectoryInfo(root).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            files[Path.GetRelativePath(root, file.FullName).Replace(Path.DirectorySeparatorChar, '/')] = file.Length;
+        }
     }
 
     public string Root => root;
 
-    public bool IsInstalled => Directory.Exists(Path.Combine(root, "_framework"));
+    public bool IsInstalled => files.ContainsKey("_framework/blazor.webassembly.js");
 
-    /// <summary>Serves <paramref name="relativePath"/> if the bundle has it (never outside the bundle); false when it doesn't.</summary>
+    /// <summary>Serves <paramref name="relativePath"/> if the bundle lists it (so nothing outside it); false when it doesn't.</summary>
     public async Task<bool> TryServeAsync(HttpContext http, string relativePath)
     {
-        if (relativePath.Length == 0 || relativePath.Contains("..", StringComparison.Ordinal) || relativePath.Contains('\\')) return false;
-        var path = Path.GetFullPath(Path.Combine(root, relativePath));
-        if (!path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path)) return false;
-        if (!types.TryGetContentType(path, out var contentType)) contentType = "application/octet-stream";
+        if (!files.TryGetValue(relativePath, out var length)) return false;
+        if (!types.TryGetContentType(relativePath, out var contentType)) contentType = "application/octet-stream";
 
-        var served = path;
+        var served = relativePath;
         string? encoding = null;
         var accepted = http.Request.Headers.AcceptEncoding.ToString();
-        if (!path.EndsWith(".br", StringComparison.Ordinal) && !path.EndsWith(".gz", StringComparison.Ordinal))
+        if (!relativePath.EndsWith(".br", StringComparison.Ordinal) && !relativePath.EndsWith(".gz", StringComparison.Ordinal))
         {
-            if (accepted.Contains("br", StringComparison.OrdinalIgnoreCase) && File.Exists(path + ".br")) (served, encoding) = (path + ".br", "br");
-            else if (accepted.Contains("gzip", StringComparison.OrdinalIgnoreCase) && File.Exists(path + ".gz")) (served, encoding) = (path + ".gz", "gzip");
+            if (accepted.Contains("br", StringComparison.OrdinalIgnoreCase) && files.TryGetValue(relativePath + ".br", out var brotli))
+            {
+                (served, encoding, length) = (relativePath + ".br", "br", brotli);
+            }
+            else if (accepted.Contains("gzip", StringComparison.OrdinalIgnoreCase) && files.TryGetValue(relativePath + ".gz", out var gzip))
+            {
+                (served, encoding, length) = (relativePath + ".gz", "gzip", gzip);
+            }
         }
         var response = http.Response;
         response.ContentType = contentType;
         if (encoding is not null) response.Headers.ContentEncoding = encoding;
         response.Headers.Vary = HeaderNames.AcceptEncoding;
-        // _framework names carry a content hash; everything else may change with a package upgrade.
-        response.Headers.CacheControl = relativePath.StartsWith("_framework/", StringComparison.Ordinal) && relativePath.Count(c => c == '.') >= 2
+        // _framework names carry a content hash (but for the two loaders); everything else may change with a package upgrade.
+        response.Headers.CacheControl = relativePath.StartsWith("_framework/", StringComparison.Ordinal) && relativePath is not ("_framework/blazor.webassembly.js" or "_framework/dotnet.js")
             ? "private, max-age=86400" : "no-cache";
-        var length = new FileInfo(served).Length;
         response.ContentLength = length;
         if (HttpMethods.IsHead(http.Request.Method)) return true;
-        await response.SendFileAsync(served, 0, length, http.RequestAborted).ConfigureAwait(false);
+        await response.SendFileAsync(Path.Combine(root, served), 0, length, http.RequestAborted).ConfigureAwait(false);
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,7 +26,15 @@ internal sealed class StudioSignIn(TicketGateOptions options, StudioAccess acces
 
     public async Task<IResult> StartAsync(HttpContext context)
     {
-        var (authorize, _) = await EndpointsAsync(context.RequestAborted);
+        string authorize;
+        try
+        {
+            (authorize, _) = await EndpointsAsync(context.RequestAborted);
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException or TaskCanceledException)
+        {
+            return Refused($"The identity provider {options.Oidc.Authority} can't be used for sign-in right now: {e.Message}", 503);
+        }
         var state = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
@@ -55,7 +64,6 @@ internal sealed class StudioSignIn(TicketGateOptions options, StudioAccess acces
         if (flow is not { Length: 3 } || flow[0] != query["state"]) return Refused("The sign-in expired or did not start here; start again at " + SignInPath, 400);
         context.Response.Cookies.Delete(FlowCookie, new CookieOptions { Path = SignInPath });
 
-        var (_, tokenEndpoint) = await EndpointsAsync(context.RequestAborted);
         var form = new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
@@ -64,18 +72,36 @@ internal sealed class StudioSignIn(TicketGateOptions options, StudioAccess acces
             ["client_id"] = options.Studio.ClientId,
             ["code_verifier"] = flow[1],
         };
-        if (options.Studio.ClientSecret is { } secret) form["client_secret"] = secret.Read();
-        using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(form), context.RequestAborted);
-        var body = await response.Content.ReadAsStringAsync(context.RequestAborted);
-        if (!response.IsSuccessStatusCode) return Refused($"The identity provider did not issue a token ({(int)response.StatusCode}): {body}", 403);
-        using var json = JsonDocument.Parse(body);
-        if (!json.RootElement.TryGetProperty("access_token", out var tokenElement) || tokenElement.GetString() is not { Length: > 0 } accessToken)
+        // The secret may be a file: read off the request thread (requests are scheduled inline).
+        if (options.Studio.ClientSecret is { } secret) form["client_secret"] = await Task.Run(secret.Read);
+        string body;
+        HttpStatusCode status;
+        try
         {
-            return Refused("The identity provider's token response has no access_token.", 403);
+            var (_, tokenEndpoint) = await EndpointsAsync(context.RequestAborted);
+            using var response = await http.PostAsync(tokenEndpoint, new FormUrlEncodedContent(form), context.RequestAborted);
+            (status, body) = (response.StatusCode, await response.Content.ReadAsStringAsync(context.RequestAborted));
         }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException or TaskCanceledException)
+        {
+            return Refused($"The identity provider {options.Oidc.Authority} could not be reached to finish the sign-in: {e.Message}", 503);
+        }
+        if ((int)status is < 200 or > 299) return Refused($"The identity provider did not issue a token ({(int)status}): {body}", 403);
+        string? accessToken = null;
+        var lifetime = 3600;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("access_token", out var tokenElement)) accessToken = tokenElement.GetString();
+            if (json.RootElement.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt32(out var seconds)) lifetime = seconds;
+        }
+        catch (JsonException)
+        {
+            // Reported below as a missing token.
+        }
+        if (string.IsNullOrEmpty(accessToken)) return Refused("The identity provider's token response has no access_token.", 403);
         var caller = await access.CheckTokenAsync(accessToken, context.RequestAborted);
         if (!caller.IsAdmin) return Refused($"Signed in, but not allowed into the Studio: {caller.Refusal}.", 403);
-        var lifetime = json.RootElement.TryGetProperty("expires_in", out var expiresIn) && expiresIn.TryGetInt32(out var seconds) ? seconds : 3600;
         StudioAccess.StartSession(context, accessToken, DateTimeOffset.UtcNow.AddSeconds(lifetime));
         return Results.Redirect(flow[2]);
     }
