@@ -46,6 +46,15 @@ public sealed class StudioPublishingTests(PostgresClusterFixture postgres)
         var manual = await studio.GetJsonAsync($"workflow-instances/{run.Headers.GetValues("x-elsa-workflow-instance-id").Single()}");
         Assert.Equal("Faulted", (string)manual["subStatus"]!);
         Assert.Equal(1, (int)manual["incidentCount"]!);
+
+        // A definition whose instances are kept can't be deleted until they are.
+        await studio.SaveAsync(StudioFlows.RiskTierApproval("scratch", "Scratch"), publish: true);
+        using var scratchRun = await studio.PostAsync("workflow-definitions/scratch/execute", new JsonObject { ["versionOptions"] = "Published" });
+        var scratchInstance = scratchRun.Headers.GetValues("x-elsa-workflow-instance-id").Single();
+        var kept = await StudioClient.ReadAsync(await studio.DeleteAsync("workflow-definitions/scratch"), HttpStatusCode.BadRequest);
+        Assert.Contains("1 instance(s)", StudioClient.Errors(kept), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await studio.DeleteAsync($"workflow-instances/{scratchInstance}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await studio.DeleteAsync("workflow-definitions/scratch")).StatusCode);
     }
 
     private async Task<(string InstanceId, string DefinitionId, int DefinitionVersion, string? Reason)> HeldAndApprovedAsync(GatewayFixture gateway, string sql)

@@ -201,16 +201,22 @@ internal static class DefinitionEndpoints
 
     private static async Task<IResult> DeleteAsync(string definitionId, StudioBackend backend, CancellationToken ct)
     {
-        if (Guard(backend, definitionId) is { } refused) return refused;
+        if (await GuardAsync(backend, definitionId, ct) is { } refused) return refused;
         return await backend.Catalog.Store.DeleteDefinitionAsync(definitionId, ct) > 0
             ? Results.NoContent()
             : StudioJson.NotFound($"There is no workflow definition '{definitionId}'.");
     }
 
-    private static async Task<IResult> DeleteVersionAsync(string versionId, StudioBackend backend, CancellationToken ct) =>
-        await backend.Catalog.Store.DeleteVersionAsync(versionId, ct)
+    private static async Task<IResult> DeleteVersionAsync(string versionId, StudioBackend backend, CancellationToken ct)
+    {
+        if (await backend.InstanceQueries.CountReferencingAsync(null, versionId, ct) is > 0 and var count)
+        {
+            return StudioJson.BadRequest("Not deleted", $"{count} workflow instance(s) ran version '{versionId}'; the viewer shows them with it, so it is kept until they are deleted.");
+        }
+        return await backend.Catalog.Store.DeleteVersionAsync(versionId, ct)
             ? Results.NoContent()
             : StudioJson.NotFound($"There is no deletable version '{versionId}' (the latest and the published version are deleted with their definition).");
+    }
 
     private static async Task<IResult> RevertAsync(string definitionId, int version, StudioBackend backend, CancellationToken ct)
     {
@@ -269,7 +275,7 @@ internal static class DefinitionEndpoints
         var ids = StudioJson.Strings((await StudioJson.ReadObjectAsync(request, ct))?["definitionIds"]);
         foreach (var id in ids)
         {
-            if (Guard(backend, id) is { } refused) return refused;
+            if (await GuardAsync(backend, id, ct) is { } refused) return refused;
         }
         var deleted = 0;
         foreach (var id in ids)
@@ -284,7 +290,7 @@ internal static class DefinitionEndpoints
         var deleted = 0;
         foreach (var id in StudioJson.Strings((await StudioJson.ReadObjectAsync(request, ct))?["ids"]))
         {
-            if (await backend.Catalog.Store.DeleteVersionAsync(id, ct)) deleted++;
+            if (await backend.InstanceQueries.CountReferencingAsync(null, id, ct) == 0 && await backend.Catalog.Store.DeleteVersionAsync(id, ct)) deleted++;
         }
         return StudioJson.Ok(new JsonObject { ["deleted"] = deleted });
     }
@@ -339,14 +345,23 @@ internal static class DefinitionEndpoints
         return StudioJson.Ok(new JsonObject { ["retracted"] = retracted, ["alreadyRetracted"] = alreadyRetracted, ["notFound"] = notFound });
     }
 
-    /// <summary>A definition that decides held commands can't be deleted: new held commands would all be denied.</summary>
-    private static IResult? Guard(StudioBackend backend, string definitionId)
+    /// <summary>
+    /// A definition that decides held commands can't be deleted (new held commands would all be denied), nor one whose
+    /// instances are kept (the list and the viewer need their versions).
+    /// </summary>
+    private static async Task<IResult?> GuardAsync(StudioBackend backend, string definitionId, CancellationToken ct)
     {
         var bound = backend.BoundConnections(definitionId);
-        return bound.Count == 0
+        if (bound.Count > 0)
+        {
+            return StudioJson.BadRequest("Not deleted",
+                $"Workflow definition '{definitionId}' decides the held commands of {string.Join(", ", bound)}; bind those connections to another workflow in the policy file first.");
+        }
+        var instances = await backend.InstanceQueries.CountReferencingAsync(definitionId, null, ct);
+        return instances == 0
             ? null
             : StudioJson.BadRequest("Not deleted",
-                $"Workflow definition '{definitionId}' decides the held commands of {string.Join(", ", bound)}; bind those connections to another workflow in the policy file first.");
+                $"Workflow definition '{definitionId}' has {instances} instance(s), which the instance list and viewer show with their versions; delete those instances first.");
     }
 
     private static JsonObject SaveResponse(WorkflowDefinition definition, bool alreadyPublished, IReadOnlyList<WorkflowProblem> problems) => new()

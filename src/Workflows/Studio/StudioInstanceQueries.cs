@@ -113,6 +113,19 @@ public sealed class StudioInstanceQueries(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>How many instances ran a definition (or one of its versions); their viewer needs those versions kept.</summary>
+    public async Task<long> CountReferencingAsync(string? definitionId, string? versionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT count(*) FROM ticketgate.workflow_instances
+            WHERE (@definition::text IS NULL OR definition_id = @definition) AND (@version::text IS NULL OR definition_version_id = @version)
+            """);
+        command.Parameters.AddWithValue("definition", NpgsqlDbType.Text, (object?)definitionId ?? DBNull.Value);
+        command.Parameters.AddWithValue("version", NpgsqlDbType.Text, (object?)versionId ?? DBNull.Value);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
     /// <summary>The instance holding the activity execution <paramref name="executionId"/>, or null.</summary>
     public async Task<string?> FindByExecutionIdAsync(string executionId, CancellationToken cancellationToken)
     {
