@@ -46,6 +46,7 @@ public static partial class ConfigurationLoader
         var workflows = ReadWorkflows(root.Section("workflows"), connections);
         var maskingKey = root.Secret("masking_key");
         var recording = ReadRecording(root.Section("recording"));
+        var kubernetes = ReadKubernetes(root.Section("kubernetes"));
         CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
 
@@ -63,6 +64,7 @@ public static partial class ConfigurationLoader
             Workflows = workflows,
             MaskingKey = maskingKey,
             Recording = recording,
+            Kubernetes = kubernetes,
         };
     }
 

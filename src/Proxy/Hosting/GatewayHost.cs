@@ -53,6 +53,7 @@ public static partial class GatewayHost
             kestrel.Limits.MaxRequestBufferSize = options.Postgres.MaxMessageBytes + 64L * 1024;
             kestrel.Listen(Endpoint(options.Http.Address, options.Http.Port), listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
             kestrel.Listen(Endpoint(options.Postgres.Address, options.Postgres.Port), listen => listen.UseConnectionHandler<PostgresGateway>());
+            ListenKubernetes(kestrel, options);
         });
 
         var services = builder.Services;
@@ -71,6 +72,7 @@ public static partial class GatewayHost
         services.AddSingleton<PostgresDecisionChannel>();
         services.AddSingleton<IDecisionPublisher>(sp => sp.GetRequiredService<PostgresDecisionChannel>());
         AddWorkflows(services, options);
+        AddKubernetes(services, options);
         services.AddSingleton<IApprovalGate>(sp => new WorkflowApprovalGate(
             sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), sp.GetRequiredService<IDecisionPublisher>(),
             sp.GetRequiredService<WorkflowRunner>(), options.Workflows.Approvals, id => RequestLinks.Page(options, id),
@@ -108,6 +110,7 @@ public static partial class GatewayHost
         configureServices?.Invoke(services);
 
         var app = builder.Build();
+        MapKubernetes(app, options);
         if (issuer is not null) app.MapDevelopmentIssuer(issuer);
         app.MapTicketGateApi();
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
