@@ -60,6 +60,10 @@ internal sealed partial class KubernetesGateway
 
         var http = context.Request;
         var request = KubernetesRequestParser.Parse(http.Method, http.Path.Value ?? "/", http.Query);
+        if (request.Verb is "delete" or "deletecollection" && !request.DryRun && await DeleteOptions.IsDryRunAsync(context, Cluster.MaxBodyBytes).ConfigureAwait(false))
+        {
+            request = request with { DryRun = true };
+        }
         var verdict = _policy.Evaluate(Cluster, identity.Groups, request, CarriesImpersonation(http.Headers));
         var line = $"{http.Method} {http.Path}{http.QueryString}";
 

@@ -109,7 +109,7 @@ public sealed partial class FakeApiServer
             return;
         }
 
-        var body = method is "POST" or "PUT" or "PATCH" ? await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync() : "";
+        var body = method is "POST" or "PUT" or "PATCH" or "DELETE" ? await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync() : "";
         int code;
         JsonObject answer;
         lock (_storeLock)
@@ -122,7 +122,7 @@ public sealed partial class FakeApiServer
                 "POST" => Create(path.Resource, ns, kind, apiVersion, namespaced, body, context.Request.Query["dryRun"] == "All"),
                 "PUT" => Replace(path.Resource, ns, path.Name, body),
                 "PATCH" => Patch(path.Resource, ns, path.Name, body, context.Request.ContentType ?? ""),
-                "DELETE" => Delete(path.Resource, ns, path.Name),
+                "DELETE" => Delete(path.Resource, ns, path.Name, body.Contains("\"dryRun\":[\"All\"]", StringComparison.Ordinal)),
                 _ => (405, NotFound(path.Resource, path.Name)),
             };
             answer = (JsonObject)answer.DeepClone();
@@ -186,9 +186,10 @@ public sealed partial class FakeApiServer
         return (200, patched);
     }
 
-    private (int, JsonObject) Delete(string resource, string ns, string name)
+    private (int, JsonObject) Delete(string resource, string ns, string name, bool dryRun)
     {
         var key = Key(resource, ns, name);
+        if (dryRun) return _objects.TryGetValue(key, out var existing) ? (200, existing) : (404, NotFound(resource, name));
         if (!_objects.Remove(key, out var item)) return (404, NotFound(resource, name));
         _resourceVersion++;
         Publish(resource, ns, "DELETED", item);

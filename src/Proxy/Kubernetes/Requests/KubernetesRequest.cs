@@ -32,14 +32,15 @@ public sealed record KubernetesRequest
     public string QualifiedResource =>
         (ApiGroup.Length == 0 ? Resource : $"{Resource}.{ApiGroup}") + (Subresource.Length == 0 ? "" : "/" + Subresource);
 
-    /// <summary>What the approver reads first: "delete namespaces prod", "exec pods/web-0 in default: rm -rf /data".</summary>
+    /// <summary>What the approver reads first: "delete namespaces prod", "exec pods/web-0 in namespace default: rm -rf /data".</summary>
     public string Summary
     {
         get
         {
             if (!IsResourceRequest) return $"{Verb} {Path}";
-            var target = Name.Length == 0 ? QualifiedResource : $"{QualifiedResource} {Name}";
             var where = Namespace.Length == 0 || Resource == "namespaces" ? "" : $" in namespace {Namespace}";
+            if (IsExecLike) return $"{Subresource} {Resource}/{Name}{where}" + (Command.Count == 0 ? "" : ": " + string.Join(' ', Command));
+            var target = Name.Length == 0 ? QualifiedResource : $"{QualifiedResource} {Name}";
             var command = Command.Count == 0 ? "" : ": " + string.Join(' ', Command);
             return $"{Verb} {target}{where}{command}";
         }
