@@ -99,6 +99,11 @@ internal static class KubernetesCommands
                 jwt = issuer.Mint(subject, groups, lifetime, parse.GetValue(token.Audience) ?? runtime?.Audience ?? DemoFolder.Audience);
                 expires = ExpiryOf(jwt);
             }
+            if (expires is { } expiry && expiry < DateTimeOffset.UtcNow)
+            {
+                // kubectl shows the plugin's stderr; TicketGate will refuse the token too, and say so.
+                Console.Error.WriteLine($"ticketgate kube-token: the token expired at {expiry:u}; get a fresh one from Okta");
+            }
             Console.WriteLine(ExecCredential.Json(jwt, expires));
             return 0;
         });

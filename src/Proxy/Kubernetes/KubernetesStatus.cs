@@ -19,7 +19,15 @@ internal static class KubernetesStatus
         return response.Body.WriteAsync(body).AsTask();
     }
 
-    public static Task UnauthorizedAsync(HttpContext context, string message) => WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", message);
+    /// <summary>
+    /// 401 with the reason also in a Warning header: kubectl meets a 401 first in discovery, where it prints only "You must be
+    /// logged in to the server", but it prints every Warning header as "Warning: …".
+    /// </summary>
+    public static Task UnauthorizedAsync(HttpContext context, string message)
+    {
+        context.Response.Headers.Append("Warning", $"299 - \"{message.Replace('"', '\'').ReplaceLineEndings(" ")}\"");
+        return WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", message);
+    }
 
     public static Task ForbiddenAsync(HttpContext context, string message) => WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", message);
 }
