@@ -6,7 +6,7 @@ namespace TicketGate.Proxy.Policy;
 
 /// <summary>
 /// Turns Kubernetes API requests into risk tiers by the policy's <c>kubernetes:</c> rules (the built-in ones when the policy has
-/// none). Before the rules: a request that tries to impersonate is critical, discovery reads and dryRun=All requests are low.
+/// none). Before the rules: discovery reads are low, then a request that tries to impersonate is critical, dryRun=All requests are low.
 /// Thread-safe; build one per policy and share it.
 /// </summary>
 public sealed class KubernetesPolicyEvaluator
@@ -24,11 +24,13 @@ public sealed class KubernetesPolicyEvaluator
     /// <param name="impersonates">The agent sent Impersonate-* headers of its own.</param>
     public KubernetesVerdict Evaluate(KubernetesClusterDefinition cluster, IReadOnlyList<string> groups, KubernetesRequest request, bool impersonates)
     {
-        if (impersonates) return new KubernetesVerdict(RiskTier.Critical, KubernetesVerdict.ImpersonationRule);
+        // Discovery is answered for the agent itself (TicketGate drops the agent's Impersonate-* headers) and kubectl shows
+        // refusals there only as "unknown", so impersonation is refused on the resource requests that follow, where kubectl prints why.
         if (!request.IsResourceRequest && request.Verb is "get" or "head")
         {
             return new KubernetesVerdict(RiskTier.Low, KubernetesVerdict.DiscoveryRule);
         }
+        if (impersonates) return new KubernetesVerdict(RiskTier.Critical, KubernetesVerdict.ImpersonationRule);
         if (request.DryRun) return new KubernetesVerdict(RiskTier.Low, KubernetesVerdict.DryRunRule);
 
         var commandLine = request.Command.Count == 0 ? "" : string.Join(' ', request.Command);

@@ -99,6 +99,11 @@ public sealed partial class FakeApiServer : IAsyncDisposable
             await context.Response.SendFileAsync(Path.Combine(AppContext.BaseDirectory, "Fakes", "Kubernetes", "Discovery", document.File));
             return;
         }
+        if (path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 3 && LegacyFromAggregated(path[6..]) is { } list)
+        {
+            await JsonAsync(context, 200, list);
+            return;
+        }
         if (ResourcePath.TryParse(path, out var resource))
         {
             await ServeResourceAsync(context, resource);
@@ -121,6 +126,48 @@ public sealed partial class FakeApiServer : IAsyncDisposable
                 => ("apis" + path[5..].Replace("/", "__", StringComparison.Ordinal) + ".json", "application/json"),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// Legacy discovery (/apis/GROUP/VERSION) for the group versions no recorded file covers, built from the aggregated document
+    /// (kubectl create falls back to legacy discovery and asks for every group version).
+    /// </summary>
+    private static string? LegacyFromAggregated(string groupVersion)
+    {
+        var aggregated = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fakes", "Kubernetes", "Discovery", "aggregated_v2.json")))!;
+        foreach (var group in aggregated["items"]!.AsArray())
+        {
+            foreach (var version in group!["versions"]!.AsArray())
+            {
+                if ($"{group["metadata"]!["name"]}/{version!["version"]}" != groupVersion) continue;
+                var resources = new JsonArray();
+                foreach (var r in version["resources"]?.AsArray() ?? [])
+                {
+                    var namespaced = (string?)r!["scope"] == "Namespaced";
+                    resources.Add(new JsonObject
+                    {
+                        ["name"] = r["resource"]!.DeepClone(),
+                        ["singularName"] = r["singularResource"]?.DeepClone() ?? "",
+                        ["namespaced"] = namespaced,
+                        ["kind"] = r["responseKind"]?["kind"]?.DeepClone() ?? "",
+                        ["verbs"] = r["verbs"]?.DeepClone() ?? new JsonArray(),
+                    });
+                    foreach (var sub in r["subresources"]?.AsArray() ?? [])
+                    {
+                        resources.Add(new JsonObject
+                        {
+                            ["name"] = $"{r["resource"]}/{sub!["subresource"]}",
+                            ["singularName"] = "",
+                            ["namespaced"] = namespaced,
+                            ["kind"] = sub["responseKind"]?["kind"]?.DeepClone() ?? "",
+                            ["verbs"] = sub["verbs"]?.DeepClone() ?? new JsonArray(),
+                        });
+                    }
+                }
+                return new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = groupVersion, ["resources"] = resources }.ToJsonString();
+            }
+        }
+        return null;
     }
 
     private static Task JsonAsync(HttpContext context, int status, string json)
