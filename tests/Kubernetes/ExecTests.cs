@@ -75,6 +75,35 @@ public sealed class ExecTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Interactive_exec_is_one_approval_relays_stdin_both_ways_and_ends_at_the_session_limit()
+    {
+        await using var path = await KubernetesPath.StartAsync(postgres, execSessionLimit: TimeSpan.FromSeconds(8));
+        path.ApiServer.SeedPod("default", "web-0");
+
+        await using var shell = path.StartKubectl(["exec", "-i", "web-0", "--", "sh"], keepInputOpen: true);
+        var held = await path.Gateway.WaitForPendingAsync(r => r.Request.CommandClass == "exec");
+        Assert.StartsWith("exec pods/web-0 in namespace default: sh", held.Request.Command, StringComparison.Ordinal);
+        await path.Gateway.ApproveAsync(held.Request.Id, "alice");
+
+        // One approval covers everything typed in the session.
+        await shell.TypeAsync("ls /data");
+        await shell.WaitForOutputAsync("$ ls /data");
+        await shell.TypeAsync("cat /data/orders.csv");
+        await shell.WaitForOutputAsync("$ cat /data/orders.csv");
+        Assert.Single(await path.Gateway.RequestsAsync());
+
+        // The agent keeps the shell open; TicketGate ends it at the cluster's exec_session_limit.
+        await shell.ExitCodeAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        var session = Assert.Single(await path.Gateway.Services.GetRequiredService<Proxy.Recording.RecordingReader>()
+            .ListAsync(new Proxy.Recording.SessionFilter(Connection: KubernetesPath.Cluster)));
+        var (_, events) = await path.Gateway.RecordedSessionAsync(session.Id);
+        var typed = string.Concat(events.Where(e => e.Kind == Proxy.Recording.RecordedEventKind.Client && e.Payload.Length > 0 && e.Payload[0] == 0)
+            .Select(e => System.Text.Encoding.UTF8.GetString(e.Payload, 1, e.Payload.Length - 1)));
+        Assert.Equal("ls /data\ncat /data/orders.csv\n", typed);
+    }
+
+    [Fact]
     public async Task Spdy_exec_is_refused_with_a_message_that_says_to_use_websockets()
     {
         await using var path = await KubernetesPath.StartAsync(postgres, WithHarmlessDate);

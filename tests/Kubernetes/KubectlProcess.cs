@@ -11,7 +11,7 @@ internal sealed class KubectlProcess : IAsyncDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Lock _lock = new();
 
-    public KubectlProcess(string kubectl, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    public KubectlProcess(string kubectl, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, bool keepInputOpen = false)
     {
         var start = new ProcessStartInfo(kubectl)
         {
@@ -26,7 +26,7 @@ internal sealed class KubectlProcess : IAsyncDisposable
         _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
         _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
         _process.Start();
-        _process.StandardInput.Close();
+        if (!keepInputOpen) _process.StandardInput.Close();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -42,6 +42,13 @@ internal sealed class KubectlProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Types a line into kubectl's stdin (started with keepInputOpen).</summary>
+    public async Task TypeAsync(string line)
+    {
+        await _process.StandardInput.WriteAsync(line + "\n");
+        await _process.StandardInput.FlushAsync();
+    }
 
     /// <summary>Waits until stdout contains <paramref name="text"/>; fails with what kubectl printed if it doesn't in time.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)

@@ -28,7 +28,8 @@ internal sealed class KubernetesPath : IAsyncDisposable
     public FakeApiServer ApiServer { get; }
     public KubernetesClusterDefinition ClusterDefinition => Gateway.Options.Kubernetes.Clusters[Cluster];
 
-    public static async Task<KubernetesPath> StartAsync(PostgresClusterFixture postgres, Func<PolicyDefinition, PolicyDefinition>? policy = null)
+    public static async Task<KubernetesPath> StartAsync(PostgresClusterFixture postgres, Func<PolicyDefinition, PolicyDefinition>? policy = null,
+        TimeSpan? execSessionLimit = null)
     {
         var apiServer = await FakeApiServer.StartAsync();
         var folder = Directory.CreateTempSubdirectory("ticketgate-kube-").FullName;
@@ -55,6 +56,7 @@ internal sealed class KubernetesPath : IAsyncDisposable
                         Token = SecretReference.FromFile(tokenFile),
                         Tags = new Dictionary<string, string> { ["env"] = "prod" },
                         ApproverGroups = ["dba"],
+                        ExecSessionLimit = execSessionLimit ?? TimeSpan.FromHours(1),
                     },
                 },
             },
@@ -84,8 +86,8 @@ internal sealed class KubernetesPath : IAsyncDisposable
             new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["HOME"] = _folder });
 
     /// <summary>Starts kubectl and returns at once (for holds, watches and follows).</summary>
-    public KubectlProcess StartKubectl(IEnumerable<string> arguments, string? kubeconfig = null) =>
-        new(Kubectl, KubectlArguments(kubeconfig ?? AgentKubeconfig, arguments), new Dictionary<string, string> { ["HOME"] = _folder });
+    public KubectlProcess StartKubectl(IEnumerable<string> arguments, string? kubeconfig = null, bool keepInputOpen = false) =>
+        new(Kubectl, KubectlArguments(kubeconfig ?? AgentKubeconfig, arguments), new Dictionary<string, string> { ["HOME"] = _folder }, keepInputOpen);
 
     public string AgentKubeconfig => Path.Combine(_folder, "agent.kubeconfig");
 

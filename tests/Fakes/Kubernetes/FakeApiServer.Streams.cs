@@ -80,6 +80,11 @@ public sealed partial class FakeApiServer
         var command = context.Request.Query["command"].Select(c => c ?? "").ToList();
         _execs.Enqueue((path.Name, protocol, command));
         using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+        if (command is ["sh"] && context.Request.Query["stdin"] == "true")
+        {
+            await ShellAsync(socket, context.RequestAborted);
+            return;
+        }
         var line = string.Join(' ', command);
         var (output, exitCode) = command switch
         {
@@ -106,6 +111,47 @@ public sealed partial class FakeApiServer
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
             // The client went first.
+        }
+    }
+
+    /// <summary>A pretend interactive shell: each stdin line is answered on stdout with "$ LINE"; "exit" or closing stdin ends it.</summary>
+    private static async Task ShellAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        var pending = new StringBuilder();
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, cancellationToken);
+                if (received.MessageType == WebSocketMessageType.Close || received.Count == 0) return;
+                // v5: [255, channel] closes that channel; stdin closed ends the shell.
+                if (buffer[0] == 255) break;
+                if (buffer[0] != 0) continue;
+                pending.Append(Encoding.UTF8.GetString(buffer, 1, received.Count - 1));
+                var text = pending.ToString();
+                int newline;
+                var exit = false;
+                while ((newline = text.IndexOf('\n', StringComparison.Ordinal)) >= 0)
+                {
+                    var typed = text[..newline];
+                    text = text[(newline + 1)..];
+                    if (typed == "exit")
+                    {
+                        exit = true;
+                        break;
+                    }
+                    await SendFrameAsync(socket, 1, Encoding.UTF8.GetBytes($"$ {typed}\n"));
+                }
+                pending.Clear().Append(text);
+                if (exit) break;
+            }
+            await SendFrameAsync(socket, 3, Encoding.UTF8.GetBytes("""{"metadata":{},"status":"Success"}"""));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client (or TicketGate, at the session limit) went away.
         }
     }
 
