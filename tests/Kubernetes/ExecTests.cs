@@ -101,6 +101,12 @@ public sealed class ExecTests(PostgresClusterFixture postgres)
         var typed = string.Concat(events.Where(e => e.Kind == Proxy.Recording.RecordedEventKind.Client && e.Payload.Length > 0 && e.Payload[0] == 0)
             .Select(e => System.Text.Encoding.UTF8.GetString(e.Payload, 1, e.Payload.Length - 1)));
         Assert.Equal("ls /data\ncat /data/orders.csv\n", typed);
+
+        // The API (and `ticketgate replay`) shows it as a transcript of what was typed and printed.
+        using var response = await path.Gateway.GetAsync($"api/sessions/{session.Id}");
+        var transcript = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["transcript"]!.AsArray();
+        Assert.Equal(["hold", "decision", "stdin", "stdout", "stdin", "stdout"], transcript.Select(e => (string)e!["kind"]!).Take(6));
+        Assert.Equal("$ cat /data/orders.csv\n", (string)transcript[5]!["text"]!);
     }
 
     [Fact]
