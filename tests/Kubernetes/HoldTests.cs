@@ -52,6 +52,27 @@ public sealed class HoldTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Agent_that_gives_up_while_held_withdraws_its_request_and_nothing_runs()
+    {
+        await using var path = await KubernetesPath.StartAsync(postgres);
+        path.ApiServer.Seed("namespaces", "", "prod");
+
+        StoredApprovalRequest held;
+        await using (var delete = path.StartKubectl(["delete", "namespace", "prod"]))
+        {
+            held = await path.Gateway.WaitForPendingAsync(r => r.Request.Protocol == "kubernetes");
+        }
+
+        var decided = await path.Gateway.WaitForDecisionAsync(held.Request.Id);
+        Assert.Equal(ApprovalStatus.Withdrawn, decided.Status);
+        var approval = await path.Gateway.ApproveAsync(held.Request.Id, "alice");
+        Assert.NotEqual(HttpStatusCode.OK, approval.StatusCode);
+        Assert.True(path.ApiServer.Exists("namespaces", "", "prod"));
+        Assert.DoesNotContain(path.ApiServer.Calls, c => c.Method == "DELETE");
+        await path.Gateway.WaitForAuditAsync(a => a.Entry.Protocol == "kubernetes" && a.Entry.Decision == Proxy.Audit.AuditDecision.Withdrawn);
+    }
+
+    [Fact]
     public async Task Apply_and_rollout_restart_in_prod_are_held_and_run_once_approved()
     {
         await using var path = await KubernetesPath.StartAsync(postgres);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TicketGate.Proxy.Audit;
 using TicketGate.Proxy.Configuration;
@@ -16,7 +17,7 @@ namespace TicketGate.Proxy.Kubernetes.Hold;
 /// <see cref="IApprovalGate"/>, and the agent's connection stays open until the decision (kubectl waits without a timeout of its
 /// own). Only a decision for the same fingerprint releases it; an agent that goes away withdraws its request.
 /// </summary>
-internal sealed partial class RequestHold(IApprovalGate gate, AuditLog audit, ILogger<RequestHold> logger)
+internal sealed partial class RequestHold(IApprovalGate gate, AuditLog audit, IHostApplicationLifetime lifetime, ILogger<RequestHold> logger)
 {
     private const int CommandBodyChars = 2000;
 
@@ -76,9 +77,29 @@ internal sealed partial class RequestHold(IApprovalGate gate, AuditLog audit, IL
 
         ApprovalDecision decision;
         var gone = false;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
-            decision = await pending.Decision.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+            decision = await pending.Decision.WaitAsync(waiting.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // TicketGate is stopping: the request is withdrawn, and the agent is told so while it can still be told.
+            decision = await pending.WithdrawAsync("TicketGate stopped while the request was held").ConfigureAwait(false);
+            if (!decision.Releases)
+            {
+                Log.Ended(logger, cluster.Name, approval.Id, "withdrawn: TicketGate is stopping");
+                return new HoldOutcome
+                {
+                    Releases = false,
+                    AuditDecision = AuditDecision.Withdrawn,
+                    Request = approval,
+                    Decision = decision,
+                    HoldTime = Stopwatch.GetElapsedTime(heldAt),
+                    Refusal = new HoldRefusal(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable",
+                        $"TicketGate is stopping; request {approval.Id} ({request.Summary}) was withdrawn and not forwarded. Run the command again."),
+                };
+            }
         }
         catch (OperationCanceledException)
         {
