@@ -69,7 +69,7 @@ internal sealed partial class ExecRelay(RecordingLog recordings, TicketGateOptio
             upstreamSocket = await upstream.ConnectWebSocketAsync(target, [.. context.WebSockets.WebSocketRequestedProtocols], identity,
                 context.RequestAborted).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException)
+        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or SecretUnavailableException)
         {
             Log.UpstreamRefused(logger, upstream.Cluster.Name, request.Summary, e.Message);
             await KubernetesStatus.WriteAsync(context, StatusCodes.Status502BadGateway, "ServiceUnavailable",

@@ -59,7 +59,8 @@ internal sealed partial class RequestHold(IApprovalGate gate, AuditLog audit, IH
         try
         {
             if (!audit.IsHealthy) throw new ApprovalStoreUnavailableException("the audit store is unavailable");
-            pending = await gate.SubmitAsync(approval, context.RequestAborted).ConfigureAwait(false);
+            // Not the request's token: an agent leaving mid-submit must still find a request to withdraw, not a pending orphan.
+            pending = await gate.SubmitAsync(approval, lifetime.ApplicationStopping).ConfigureAwait(false);
         }
         catch (ApprovalStoreUnavailableException e)
         {
