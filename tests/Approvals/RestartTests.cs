@@ -9,7 +9,7 @@ namespace TicketGate.Tests.Approvals;
 public sealed class RestartTests(PostgresClusterFixture postgres)
 {
     [Fact]
-    public async Task Restart_withdraws_the_command_a_crashed_gateway_held_and_its_due_timers_release_nothing()
+    public async Task Restart_withdraws_the_command_a_crashed_gateway_held_cancels_its_workflow_and_its_due_timers_release_nothing()
     {
         // Deadline → fallback allows medium: had the due deadline decided the orphan, the request would read approved.
         var gateway = await StartAsync(postgres, variables: [("MediumEscalateAfter", "00:00:02"), ("MediumDeadline", "00:00:03"), ("MediumFallbackAllowUpTo", "medium")]);
@@ -39,6 +39,10 @@ public sealed class RestartTests(PostgresClusterFixture postgres)
             Assert.False(withdrawn.ByFallback);
             Assert.Empty(withdrawn.DecidedBy);
             Assert.Equal(1, await gateway.CountItemsAsync("id = 4"));
+
+            // Whichever host withdrew it, the instance does not stay waiting: the restarted host cancels it.
+            var ended = await gateway.WorkflowOfAsync(held.Request.Id);
+            Assert.Equal(WorkflowSubStatus.Cancelled, ended?.SubStatus);
 
             var after = await gateway.PsqlAsync(postgres, gateway.Token(), ["-c", "SELECT name FROM items WHERE id = 4"]);
             Assert.Equal(0, after.ExitCode);

@@ -52,6 +52,7 @@ public sealed class AuditLogTests(MigratedStateDatabase.PerClass fixture, Postgr
             DecidedBy = ["alice", "bob"],
             DurationUs = 1_234_567,
             HoldUs = 1_200_000,
+            ReleaseUs = 1_850,
             RowsAffected = 1,
             CommandTag = "DELETE 1",
             SqlState = null,
@@ -70,6 +71,7 @@ public sealed class AuditLogTests(MigratedStateDatabase.PerClass fixture, Postgr
         AssertSameEntry(minimal, rows[1].Entry);
         Assert.Null(rows[1].Entry.Tier);
         Assert.Null(rows[1].Entry.HoldUs);
+        Assert.Null(rows[1].Entry.ReleaseUs);
         Assert.Null(rows[1].Entry.Gap);
     }
 
@@ -242,6 +244,7 @@ public sealed class AuditLogTests(MigratedStateDatabase.PerClass fixture, Postgr
         Assert.Equal(expected.DecidedBy, actual.DecidedBy);
         Assert.Equal(expected.DurationUs, actual.DurationUs);
         Assert.Equal(expected.HoldUs, actual.HoldUs);
+        Assert.Equal(expected.ReleaseUs, actual.ReleaseUs);
         Assert.Equal(expected.RowsAffected, actual.RowsAffected);
         Assert.Equal(expected.CommandTag, actual.CommandTag);
         Assert.Equal(expected.SqlState, actual.SqlState);

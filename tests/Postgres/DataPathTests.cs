@@ -73,6 +73,9 @@ public sealed class DataPathTests(PostgresClusterFixture postgres) : GatewayTest
         Assert.Equal((AuditDecision.Approved, "DELETE", 1L), (approvedRow.Entry.Decision, approvedRow.Entry.CommandTag, approvedRow.Entry.RowsAffected));
         Assert.Equal(["alice"], approvedRow.Entry.DecidedBy);
         Assert.True(approvedRow.Entry.HoldUs > 0);
+        // Measured from the decision to the release, so it is part of the hold, never more.
+        Assert.InRange(approvedRow.Entry.ReleaseUs!.Value, 1, approvedRow.Entry.HoldUs!.Value);
+        Assert.Null(rejectedRow.Entry.ReleaseUs);
         Assert.Equal(AuditDecision.Rejected, rejectedRow.Entry.Decision);
         Assert.Equal(["bob"], rejectedRow.Entry.DecidedBy);
         Assert.True(rejectedRow.Entry.HoldUs > 0);

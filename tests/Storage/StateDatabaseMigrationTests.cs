@@ -17,7 +17,7 @@ public sealed class StateDatabaseMigrationTests(PostgresClusterFixture postgres)
         var first = await database.MigrateAsync(Ct);
         var second = await database.MigrateAsync(Ct);
 
-        Assert.Equal(["approvals/0001_approval_requests", "audit/0001_audit_log"], first);
+        Assert.Equal(["approvals/0001_approval_requests", "audit/0001_audit_log", "audit/0002_release_delay"], first);
         Assert.Empty(second);
         var applied = await database.ListAppliedAsync(Ct);
         Assert.Equal(first, applied.Select(a => a.Id));
@@ -41,7 +41,7 @@ public sealed class StateDatabaseMigrationTests(PostgresClusterFixture postgres)
             new StateDatabase(two, Sources()).MigrateAsync(Ct));
 
         var all = results[0].Concat(results[1]).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["approvals/0001_approval_requests", "audit/0001_audit_log", "test/0001_slow"], all);
+        Assert.Equal(["approvals/0001_approval_requests", "audit/0001_audit_log", "audit/0002_release_delay", "test/0001_slow"], all);
         Assert.True(results[0].Count == 0 || results[1].Count == 0, "one process found the schema already current");
     }
 

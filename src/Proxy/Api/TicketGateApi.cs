@@ -149,12 +149,12 @@ public static class TicketGateApi
 /// <summary>An audit row as the API shows it.</summary>
 public sealed record AuditView(long Id, DateTimeOffset At, string? SessionId, string Connection, string Subject, IReadOnlyList<string> Groups,
     string Statement, string? StatementClass, string? Tier, string? Rule, string Decision, Guid? RequestId, IReadOnlyList<string> DecidedBy,
-    long DurationUs, long? HoldUs, long? RowsAffected, string? CommandTag, string? SqlState)
+    long DurationUs, long? HoldUs, long? ReleaseUs, long? RowsAffected, string? CommandTag, string? SqlState)
 {
     public static AuditView From(AuditRecord record)
     {
         var e = record.Entry;
         return new AuditView(record.Id, e.At, e.SessionId, e.Connection, e.Subject, e.Groups, e.Statement, e.StatementClass, e.Tier?.ToName(), e.Rule,
-            e.Decision.ToName(), e.RequestId, e.DecidedBy, e.DurationUs, e.HoldUs, e.RowsAffected, e.CommandTag, e.SqlState);
+            e.Decision.ToName(), e.RequestId, e.DecidedBy, e.DurationUs, e.HoldUs, e.ReleaseUs, e.RowsAffected, e.CommandTag, e.SqlState);
     }
 }

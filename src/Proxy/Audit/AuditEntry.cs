@@ -73,6 +73,8 @@ public sealed record AuditEntry
     public long DurationUs { get; init; }
     /// <summary>Time spent held for a decision, in microseconds; null when it wasn't held.</summary>
     public long? HoldUs { get; init; }
+    /// <summary>From the decision to the held bytes going upstream, in microseconds; null unless an approved hold was released.</summary>
+    public long? ReleaseUs { get; init; }
     public long? RowsAffected { get; init; }
     public string? CommandTag { get; init; }
     /// <summary>The upstream's error code when it answered with an error.</summary>

@@ -9,7 +9,7 @@ internal static class AuditLogTable
 {
     public const string Columns =
         "at, session_id, protocol, connection, subject, groups, statement, statement_class, tier, rule, decision, " +
-        "request_id, decided_by, duration_us, hold_us, rows_affected, command_tag, sqlstate, lost_entries, lost_from, lost_to";
+        "request_id, decided_by, duration_us, hold_us, rows_affected, command_tag, sqlstate, lost_entries, lost_from, lost_to, release_us";
 
     /// <summary>Writes the gap row (when given) and then the entries in one COPY, so they commit together.</summary>
     public static async Task CopyAsync(
@@ -52,6 +52,7 @@ internal static class AuditLogTable
             Gap = lost is { } n
                 ? new AuditGap(n, row.GetFieldValue<DateTimeOffset>(20), row.GetFieldValue<DateTimeOffset>(21))
                 : null,
+            ReleaseUs = row.IsDBNull(22) ? null : row.GetInt64(22),
         };
         return new AuditRecord(row.GetInt64(0), entry);
     }
@@ -90,6 +91,7 @@ internal static class AuditLogTable
             await writer.WriteNullAsync(ct);
             await writer.WriteNullAsync(ct);
         }
+        await WriteBigintAsync(writer, e.ReleaseUs, ct);
     }
 
     private static string[] AsArray(IReadOnlyList<string> list) => list as string[] ?? [.. list];

@@ -19,7 +19,11 @@ public static class TicketGateCli
             KubernetesCommands.Kubeconfig(),
             KubernetesCommands.KubeToken(),
         };
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        // Ctrl-C and SIGTERM cancel the command, which then stops gracefully: sessions end, held commands are withdrawn, the
+        // demo's PostgreSQL stops. That can take longer than System.CommandLine's default 2 s on a busy machine, after which
+        // it would give up and exit 143 with the cluster still running.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+        return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
     }
 }
 

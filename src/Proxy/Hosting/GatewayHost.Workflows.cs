@@ -50,14 +50,19 @@ public static partial class GatewayHost
     }
 
     /// <summary>
-    /// After the schema is migrated: cancels the workflows of requests an earlier run left behind (their sessions are gone),
+    /// After the schema is migrated: cancels the workflows of requests an earlier run left behind (their sessions are gone)
+    /// and of requests already decided or withdrawn whose instances a dying process could not cancel,
     /// imports workflows/*.json as published versions when they changed, and re-arms the timers of waiting instances.
     /// </summary>
     private static async Task StartWorkflowsAsync(IServiceProvider services, TicketGateOptions options, IReadOnlyList<Guid> orphans,
         ILogger logger, CancellationToken cancellationToken)
     {
         var runner = services.GetRequiredService<WorkflowRunner>();
-        foreach (var orphan in orphans) await runner.CancelAsync(ApprovalWorkflowInput.InstanceIdOf(orphan), cancellationToken).ConfigureAwait(false);
+        var settled = await services.GetRequiredService<ApprovalRequestStore>().ListSettledWithRunningWorkflowsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var requestId in orphans.Union(settled))
+        {
+            await runner.CancelAsync(ApprovalWorkflowInput.InstanceIdOf(requestId), cancellationToken).ConfigureAwait(false);
+        }
         var directory = options.Workflows.ResolveDirectory();
         var imported = await services.GetRequiredService<WorkflowImporter>().ImportDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         if (imported.Count == 0) LogNoWorkflows(logger, directory);

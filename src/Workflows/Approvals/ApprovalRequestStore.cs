@@ -132,29 +132,41 @@ public sealed class ApprovalRequestStore(NpgsqlDataSource dataSource, string hol
         }
         return RunAsync($"decide approval request {decision.RequestId}", async connection =>
         {
-            bool applied;
-            await using (var command = new NpgsqlCommand(
-                """
+            // One round trip when the decision applies (the common case): the update returns the row, and the votes are read
+            // in the same batch, which runs as one implicit transaction.
+            await using var batch = new NpgsqlBatch(connection);
+            var update = new NpgsqlBatchCommand(
+                $"""
                 UPDATE ticketgate.approval_requests
                 SET status = @status, decided_at = @decided_at, decided_by = @decided_by, reason = @reason,
                     by_fallback = @by_fallback, ticket_key = @ticket_key
                 WHERE id = @id AND status = 'pending'
-                RETURNING id
-                """, connection))
+                RETURNING {Columns}
+                """);
+            var p = update.Parameters;
+            p.AddWithValue("id", decision.RequestId);
+            p.AddWithValue("status", decision.Status.ToName());
+            p.AddWithValue("decided_at", decision.DecidedAt.ToUniversalTime());
+            p.AddWithValue("decided_by", NpgsqlDbType.Array | NpgsqlDbType.Text, decision.DecidedBy.ToArray());
+            p.AddWithValue("reason", NpgsqlDbType.Text, (object?)decision.Reason ?? DBNull.Value);
+            p.AddWithValue("by_fallback", decision.ByFallback);
+            p.AddWithValue("ticket_key", NpgsqlDbType.Text, (object?)decision.TicketKey ?? DBNull.Value);
+            batch.BatchCommands.Add(update);
+            var votes = new NpgsqlBatchCommand(VotesQuery);
+            votes.Parameters.AddWithValue("ids", new[] { decision.RequestId });
+            batch.BatchCommands.Add(votes);
+
+            StoredApprovalRequest? decided = null;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                var p = command.Parameters;
-                p.AddWithValue("id", decision.RequestId);
-                p.AddWithValue("status", decision.Status.ToName());
-                p.AddWithValue("decided_at", decision.DecidedAt.ToUniversalTime());
-                p.AddWithValue("decided_by", NpgsqlDbType.Array | NpgsqlDbType.Text, decision.DecidedBy.ToArray());
-                p.AddWithValue("reason", NpgsqlDbType.Text, (object?)decision.Reason ?? DBNull.Value);
-                p.AddWithValue("by_fallback", decision.ByFallback);
-                p.AddWithValue("ticket_key", NpgsqlDbType.Text, (object?)decision.TicketKey ?? DBNull.Value);
-                applied = await command.ExecuteScalarAsync(cancellationToken) is not null;
+                if (await reader.ReadAsync(cancellationToken)) decided = ApprovalRequestRow.Read(reader);
+                await reader.NextResultAsync(cancellationToken);
+                if (decided is not null) decided = decided with { Votes = await ReadVotesAsync(reader, cancellationToken) };
             }
+            if (decided is not null) return (true, decided);
             var current = await GetAsync(connection, decision.RequestId, cancellationToken)
                 ?? throw new KeyNotFoundException($"There is no approval request {decision.RequestId}.");
-            return (applied, current);
+            return (false, current);
         }, cancellationToken);
     }
 
@@ -216,6 +228,26 @@ public sealed class ApprovalRequestStore(NpgsqlDataSource dataSource, string hol
             return (IReadOnlyList<Guid>)ids;
         }, cancellationToken);
 
+    /// <summary>
+    /// Requests that are no longer pending while their approval workflow still runs: a process that died after deciding or
+    /// withdrawing a request but before cancelling its instance leaves these behind. Start-up cancels them, so no timer of
+    /// theirs escalates a request that is gone.
+    /// </summary>
+    public Task<IReadOnlyList<Guid>> ListSettledWithRunningWorkflowsAsync(CancellationToken cancellationToken = default) =>
+        RunAsync("list settled requests whose workflows still run", async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT r.id FROM ticketgate.workflow_instances i
+                JOIN ticketgate.approval_requests r ON r.id::text = i.correlation_id
+                WHERE i.status = 'Running' AND r.status <> 'pending'
+                """, connection);
+            var ids = new List<Guid>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetGuid(0));
+            return (IReadOnlyList<Guid>)ids;
+        }, cancellationToken);
+
     private static async Task<StoredApprovalRequest?> GetAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
@@ -237,20 +269,12 @@ public sealed class ApprovalRequestStore(NpgsqlDataSource dataSource, string hol
 
         var ids = new Guid[rows.Count];
         for (var i = 0; i < rows.Count; i++) ids[i] = rows[i].Request.Id;
-        var votes = new Dictionary<Guid, List<ApprovalVote>>();
-        await using (var voteQuery = new NpgsqlCommand(
-            "SELECT request_id, person, vote, reason, at FROM ticketgate.approval_votes " +
-            "WHERE request_id = ANY(@ids) ORDER BY at, person", connection))
+        Dictionary<Guid, List<ApprovalVote>> votes;
+        await using (var voteQuery = new NpgsqlCommand(VotesQuery, connection))
         {
             voteQuery.Parameters.AddWithValue("ids", ids);
             await using var reader = await voteQuery.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var requestId = reader.GetGuid(0);
-                if (!votes.TryGetValue(requestId, out var list)) votes[requestId] = list = [];
-                list.Add(new ApprovalVote(reader.GetString(1), reader.GetString(2) == "approve",
-                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
-            }
+            votes = await ReadVotesByRequestAsync(reader, cancellationToken);
         }
         for (var i = 0; i < rows.Count; i++)
         {
@@ -258,6 +282,31 @@ public sealed class ApprovalRequestStore(NpgsqlDataSource dataSource, string hol
         }
         return rows;
     }
+
+    private const string VotesQuery =
+        "SELECT request_id, person, vote, reason, at FROM ticketgate.approval_votes WHERE request_id = ANY(@ids) ORDER BY at, person";
+
+    private static async Task<Dictionary<Guid, List<ApprovalVote>>> ReadVotesByRequestAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var votes = new Dictionary<Guid, List<ApprovalVote>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var requestId = reader.GetGuid(0);
+            if (!votes.TryGetValue(requestId, out var list)) votes[requestId] = list = [];
+            list.Add(ReadVote(reader));
+        }
+        return votes;
+    }
+
+    private static async Task<IReadOnlyList<ApprovalVote>> ReadVotesAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var votes = new List<ApprovalVote>();
+        while (await reader.ReadAsync(cancellationToken)) votes.Add(ReadVote(reader));
+        return votes;
+    }
+
+    private static ApprovalVote ReadVote(NpgsqlDataReader reader) =>
+        new(reader.GetString(1), reader.GetString(2) == "approve", reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4));
 
     private async Task<T> RunAsync<T>(string doing, Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {

@@ -5,8 +5,8 @@ using Npgsql;
 namespace TicketGate.Workflows.Approvals;
 
 /// <summary>
-/// Decisions between TicketGate processes sharing one database: a decision is delivered in this process at once and announced
-/// with NOTIFY; every process LISTENs, re-reads the request from the store (the notification carries only its id) and delivers the
+/// Decisions between TicketGate processes sharing one database: a decision is delivered in this process at once, or, when no
+/// command here waits for it, announced with NOTIFY; every process LISTENs, re-reads the request from the store (the notification carries only its id) and delivers the
 /// decision to a command waiting there. After a lost listening connection, waiting requests are re-checked against the store, so
 /// a notification missed meanwhile is not a lost decision.
 /// </summary>
@@ -18,7 +18,8 @@ public sealed partial class PostgresDecisionChannel(
 
     public async Task PublishAsync(ApprovalDecision decision, CancellationToken cancellationToken)
     {
-        signals.Deliver(decision);
+        // A command waits for a request in one process only; when it waits here, nobody else needs to hear of it.
+        if (signals.Deliver(decision)) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @id)", connection);
         notify.Parameters.AddWithValue("channel", Channel);

@@ -14,9 +14,8 @@ public sealed class PostgresWorkflowInstanceStore(NpgsqlDataSource dataSource) :
 {
     public async Task InsertAsync(WorkflowInstance instance, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        // One round trip: a batch without a transaction runs in one implicit transaction (a single Sync), all or nothing.
+        await using var batch = dataSource.CreateBatch();
         var insert = new NpgsqlBatchCommand(
             """
             INSERT INTO ticketgate.workflow_instances (id, definition_id, definition_version_id, definition_version, status,
@@ -32,7 +31,6 @@ public sealed class PostgresWorkflowInstanceStore(NpgsqlDataSource dataSource) :
         batch.BatchCommands.Add(insert);
         foreach (var bookmark in instance.Bookmarks) batch.BatchCommands.Add(InsertBookmark(bookmark));
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         instance.ConcurrencyVersion = 1;
     }
 

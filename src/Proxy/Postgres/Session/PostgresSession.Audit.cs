@@ -69,6 +69,7 @@ internal sealed partial class PostgresSession
             DecidedBy = trace.DecidedBy,
             DurationUs = Elapsed(trace.ReceivedTimestamp),
             HoldUs = trace.HoldTicks == 0 ? null : trace.HoldTicks / TimeSpan.TicksPerMicrosecond,
+            ReleaseUs = trace.ReleaseTicks <= 0 ? null : trace.ReleaseTicks / TimeSpan.TicksPerMicrosecond,
             RowsAffected = rows,
             CommandTag = tag,
             SqlState = sqlState,

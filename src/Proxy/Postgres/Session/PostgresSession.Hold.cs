@@ -183,8 +183,11 @@ internal sealed partial class PostgresSession
 
     private void Release(HeldCommand held, Guid requestId, ApprovalDecision decision, TimeSpan holdTime)
     {
+        // Wall clock on both sides: the decision may have been made by another TicketGate process (NOTIFY).
+        var releaseTicks = Math.Max(1, (DateTimeOffset.UtcNow - decision.DecidedAt).Ticks);
         foreach (var trace in held.Traces)
         {
+            trace.ReleaseTicks = releaseTicks;
             trace.RequestId = requestId;
             trace.DecidedBy = decision.DecidedBy;
             trace.HoldTicks = holdTime.Ticks;

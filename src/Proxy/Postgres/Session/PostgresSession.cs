@@ -159,10 +159,12 @@ internal sealed partial class PostgresSession : IAsyncDisposable
         [LoggerMessage(1, LogLevel.Debug, "Session {SessionId} pump ended: {Reason}")]
         public static partial void SessionPumpEnded(ILogger logger, Guid sessionId, string reason);
 
-        [LoggerMessage(2, LogLevel.Information, "Session {SessionId}: held request {RequestId} ({Tier}, rule {Rule}) for {Subject}")]
+        // Every hold and decision is in the audit log (`ticketgate audit tail -f`); a console line each costs a contended lock
+        // per command at thousands of holds a second (bench/workflow-bench.sh), so these are for debugging.
+        [LoggerMessage(2, LogLevel.Debug, "Session {SessionId}: held request {RequestId} ({Tier}, rule {Rule}) for {Subject}")]
         public static partial void CommandHeld(ILogger logger, Guid sessionId, Guid requestId, string tier, string rule, string subject);
 
-        [LoggerMessage(3, LogLevel.Information, "Session {SessionId}: request {RequestId} {Outcome}")]
+        [LoggerMessage(3, LogLevel.Debug, "Session {SessionId}: request {RequestId} {Outcome}")]
         public static partial void HoldEnded(ILogger logger, Guid sessionId, Guid requestId, string outcome);
 
         [LoggerMessage(4, LogLevel.Warning, "Session {SessionId}: protocol violation: {Problem}")]

@@ -17,6 +17,8 @@ internal sealed class StatementTrace
     public Guid? RequestId { get; set; }
     public IReadOnlyList<string> DecidedBy { get; set; } = [];
     public long HoldTicks { get; set; }
+    /// <summary>Decision → release, in ticks; 0 when not released after a hold.</summary>
+    public long ReleaseTicks { get; set; }
     public bool Approved { get; set; }
 }
 
