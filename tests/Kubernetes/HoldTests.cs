@@ -73,6 +73,24 @@ public sealed class HoldTests(PostgresClusterFixture postgres)
     }
 
     [Fact]
+    public async Task Stopping_ticketgate_withdraws_a_held_request_and_tells_kubectl()
+    {
+        using var logs = new CapturedLogs();
+        await using var path = await KubernetesPath.StartAsync(postgres, logs: logs);
+        path.ApiServer.Seed("namespaces", "", "prod");
+        await using var delete = path.StartKubectl(["delete", "namespace", "prod"]);
+        var held = await path.Gateway.WaitForPendingAsync(r => r.Request.Protocol == "kubernetes");
+
+        await path.StopGatewayAsync();
+
+        Assert.NotEqual(0, await delete.ExitCodeAsync());
+        Assert.Contains($"Error from server (ServiceUnavailable): TicketGate is stopping; request {held.Request.Id} (delete namespaces prod) was withdrawn and not forwarded",
+            delete.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Kubernetes prod: request " + held.Request.Id + " withdrawn: TicketGate is stopping", logs.Text, StringComparison.Ordinal);
+        Assert.True(path.ApiServer.Exists("namespaces", "", "prod"));
+    }
+
+    [Fact]
     public async Task Apply_and_rollout_restart_in_prod_are_held_and_run_once_approved()
     {
         await using var path = await KubernetesPath.StartAsync(postgres);

@@ -16,6 +16,7 @@ internal sealed class KubernetesPath : IAsyncDisposable
     public const string Cluster = "prod";
 
     private readonly string _folder;
+    private bool _gatewayStopped;
 
     private KubernetesPath(GatewayFixture gateway, FakeApiServer apiServer, string folder)
     {
@@ -29,7 +30,7 @@ internal sealed class KubernetesPath : IAsyncDisposable
     public KubernetesClusterDefinition ClusterDefinition => Gateway.Options.Kubernetes.Clusters[Cluster];
 
     public static async Task<KubernetesPath> StartAsync(PostgresClusterFixture postgres, Func<PolicyDefinition, PolicyDefinition>? policy = null,
-        TimeSpan? execSessionLimit = null)
+        TimeSpan? execSessionLimit = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         var apiServer = await FakeApiServer.StartAsync();
         var folder = Directory.CreateTempSubdirectory("ticketgate-kube-").FullName;
@@ -60,7 +61,7 @@ internal sealed class KubernetesPath : IAsyncDisposable
                     },
                 },
             },
-        });
+        }, logs);
         var path = new KubernetesPath(gateway, apiServer, folder);
         await path.WriteKubeconfigAsync("agent", ["--sub=agent-7", "--groups=agents"]);
         return path;
@@ -91,9 +92,16 @@ internal sealed class KubernetesPath : IAsyncDisposable
 
     public string AgentKubeconfig => Path.Combine(_folder, "agent.kubeconfig");
 
+    /// <summary>Stops the gateway now (as an operator would), leaving the fake API server up.</summary>
+    public async Task StopGatewayAsync()
+    {
+        _gatewayStopped = true;
+        await Gateway.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await Gateway.DisposeAsync();
+        if (!_gatewayStopped) await Gateway.DisposeAsync();
         await ApiServer.DisposeAsync();
         try
         {

@@ -59,8 +59,9 @@ internal sealed partial class RequestHold(IApprovalGate gate, AuditLog audit, IH
         try
         {
             if (!audit.IsHealthy) throw new ApprovalStoreUnavailableException("the audit store is unavailable");
-            // Not the request's token: an agent leaving mid-submit must still find a request to withdraw, not a pending orphan.
-            pending = await gate.SubmitAsync(approval, lifetime.ApplicationStopping).ConfigureAwait(false);
+            // Neither the request's token nor the host's: once stored, the request must come back as a PendingApproval, so that an
+            // agent leaving, or TicketGate stopping, mid-submit withdraws it below instead of leaving a pending orphan.
+            pending = await gate.SubmitAsync(approval, CancellationToken.None).ConfigureAwait(false);
         }
         catch (ApprovalStoreUnavailableException e)
         {
