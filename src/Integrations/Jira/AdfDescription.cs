@@ -18,9 +18,14 @@ public static class AdfDescription
                 ["content"] = new JsonArray(Paragraph(Strong(label + ": "), valueNode)),
             });
         }
-        var content = new JsonArray
+        var content = new JsonArray { Paragraph(Text(TicketFacts.Intro)) };
+        foreach (var line in (draft.Notes ?? "").Split('\n'))
         {
-            Paragraph(Text(TicketFacts.Intro)),
+            // One paragraph per line: ADF text nodes carry no line breaks, and an empty one is refused.
+            if (line.Trim().Length > 0) content.Add(Paragraph(Text(line.TrimEnd('\r'))));
+        }
+        foreach (var node in new JsonNode[]
+        {
             new JsonObject { ["type"] = "bulletList", ["content"] = facts },
             new JsonObject
             {
@@ -35,7 +40,10 @@ public static class AdfDescription
                 // ADF rejects empty text nodes.
                 ["content"] = new JsonArray(Text(statement.Text.Length == 0 ? "(empty statement)" : statement.Text)),
             },
-        };
+        })
+        {
+            content.Add(node);
+        }
         if (statement.Note is not null)
         {
             content.Add(new JsonObject

@@ -13,6 +13,7 @@ public static class WikiDescription
     {
         var text = new StringBuilder();
         text.Append(Escape(TicketFacts.Intro)).Append("\n\n");
+        if (draft.Notes is { Length: > 0 } notes) text.Append(Escape(notes)).Append("\n\n");
         foreach (var (label, value) in TicketFacts.Of(draft))
         {
             text.Append("* *").Append(Escape(label)).Append(":* ");

@@ -11,7 +11,7 @@ namespace TicketGate.Integrations.ServiceNow;
 /// approval, read back through the Table API (change_request roll-up, sysapproval_approver for who decided), noted in work_notes,
 /// and closed or cancelled by state.
 /// </summary>
-public sealed class ServiceNowClient : ITicketSystem, IDisposable
+public sealed class ServiceNowClient : ITicketSystem, ITicketBatchDecisionReader, IDisposable
 {
     public const string System = "ServiceNow";
     private const string ChangeTable = "api/now/table/change_request";

@@ -23,6 +23,12 @@ public interface ITicketDecisionReader
     Task<TicketDecision> ReadDecisionAsync(TicketRef ticket, CancellationToken cancellationToken);
 }
 
+/// <summary>A system that can read many tickets' decisions in a few batched queries (what polling should use).</summary>
+public interface ITicketBatchDecisionReader
+{
+    Task<IReadOnlyList<TicketDecision>> ReadDecisionsAsync(IReadOnlyList<TicketRef> tickets, CancellationToken cancellationToken);
+}
+
 public interface ITicketCommenter
 {
     Task CommentAsync(TicketRef ticket, string text, CancellationToken cancellationToken);

@@ -23,6 +23,8 @@ public sealed record TicketDraft
     public required DateTimeOffset Deadline { get; init; }
     /// <summary>TicketGate's page for this request.</summary>
     public required Uri RequestPage { get; init; }
+    /// <summary>Text the workflow wrote for this ticket, shown above the facts; null when it wrote none.</summary>
+    public string? Notes { get; init; }
     /// <summary>A group to put the ticket in front of from the start (Jira group field, ServiceNow assignment group).</summary>
     public string? ApproverGroup { get; init; }
 

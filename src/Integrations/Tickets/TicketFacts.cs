@@ -35,6 +35,7 @@ public static class TicketFacts
     public static string PlainText(TicketDraft draft, HeldStatementText statement)
     {
         var lines = new List<string> { Intro, "" };
+        if (draft.Notes is { Length: > 0 } notes) lines.AddRange([notes, ""]);
         foreach (var (label, value) in Of(draft)) lines.Add($"{label}: {value}");
         lines.Add("");
         lines.Add("Held statement:");

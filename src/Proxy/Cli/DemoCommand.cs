@@ -125,6 +125,7 @@ internal static class DemoCommand
 
               PostgreSQL listener  127.0.0.1:{postgresPort}  (TLS; connection "shop")
               HTTP                 {RequestLinks.BaseUrl(environment.Options)}  (API, request pages, OIDC issuer {environment.Issuer.Issuer})
+              Workflow designer    {RequestLinks.BaseUrl(environment.Options)}/studio  (Elsa Studio; sign in as dana, an admin)
 
             Connect as the agent (its token is the password):
 

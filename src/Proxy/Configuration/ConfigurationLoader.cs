@@ -47,6 +47,8 @@ public static partial class ConfigurationLoader
         var maskingKey = root.Secret("masking_key");
         var recording = ReadRecording(root.Section("recording"));
         var kubernetes = ReadKubernetes(root.Section("kubernetes"));
+        var tickets = ReadTickets(root.Section("tickets"));
+        var studio = ReadStudio(root.Section("studio"));
         CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
 
@@ -65,6 +67,8 @@ public static partial class ConfigurationLoader
             MaskingKey = maskingKey,
             Recording = recording,
             Kubernetes = kubernetes,
+            Tickets = tickets,
+            Studio = studio,
         };
     }
 

@@ -20,6 +20,9 @@ public sealed record TicketGateOptions
     public SecretReference? MaskingKey { get; init; }
     public RecordingOptions Recording { get; init; } = new();
     public KubernetesOptions Kubernetes { get; init; } = new();
+    /// <summary>Jira and ServiceNow connections; null: every ticket step finds its channel unavailable.</summary>
+    public TicketOptions? Tickets { get; init; }
+    public StudioOptions Studio { get; init; } = new();
 }
 
 public sealed class OidcOptions

@@ -47,6 +47,7 @@ public static partial class GatewayHost
             sp.GetRequiredService<ILogger<WorkflowRunner>>()));
         services.AddSingleton(sp => new TicketDecisions(sp.GetRequiredService<WorkflowRunner>()));
         services.AddSingleton(options.Workflows.Approvals);
+        AddTickets(services, options);
     }
 
     /// <summary>

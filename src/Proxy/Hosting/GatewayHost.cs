@@ -20,6 +20,7 @@ using TicketGate.Workflows.Approvals;
 using TicketGate.Workflows.Runtime;
 using TicketGate.Workflows.Scheduling;
 using TicketGate.Workflows.Storage;
+using TicketGate.Workflows.Ticketing;
 using Hangfire;
 
 namespace TicketGate.Proxy.Hosting;
@@ -69,7 +70,7 @@ public static partial class GatewayHost
             return state.Build();
         });
         services.AddSingleton(sp => new StateDatabase(sp.GetRequiredService<NpgsqlDataSource>(),
-            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations()]));
+            [new ApprovalMigrations(), new AuditMigrations(), new WorkflowMigrations(), new SchedulingMigrations(), new RecordingMigrations(), new TicketMigrations()]));
         services.AddSingleton(sp => new ApprovalRequestStore(sp.GetRequiredService<NpgsqlDataSource>(), Holder(options)));
         services.AddSingleton<DecisionSignals>();
         // Decisions reach the session holding the command in this process at once, and other processes through NOTIFY.
@@ -77,6 +78,7 @@ public static partial class GatewayHost
         services.AddSingleton<IDecisionPublisher>(sp => sp.GetRequiredService<PostgresDecisionChannel>());
         AddWorkflows(services, options);
         AddKubernetes(services, options);
+        AddStudio(services, options);
         services.AddSingleton<IApprovalGate>(sp => new WorkflowApprovalGate(
             sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), sp.GetRequiredService<IDecisionPublisher>(),
             sp.GetRequiredService<WorkflowRunner>(), options.Workflows.Approvals, id => RequestLinks.Page(options, id),
@@ -115,8 +117,10 @@ public static partial class GatewayHost
 
         var app = builder.Build();
         MapKubernetes(app, options);
-        if (issuer is not null) app.MapDevelopmentIssuer(issuer);
+        if (issuer is not null) app.MapDevelopmentIssuer(issuer, options.Oidc.Audience);
         app.MapTicketGateApi();
+        MapTickets(app);
+        MapStudio(app, options);
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             AsyncAuthorization = [new AdminDashboardAuthorization(app.Services.GetRequiredService<ITokenValidator>(), options.Http.AdminGroups)],

@@ -32,6 +32,7 @@ public abstract class TicketOpening(ITicketDesk desk) : WorkflowActivity
                 ? description
                 : $"TicketGate holds this command until it is decided (request {requestId}, rule " +
                   $"{input.GetValueOrDefault(ApprovalWorkflowInput.Rule)}):\n\n{input.GetValueOrDefault(ApprovalWorkflowInput.Command)}",
+            Notes = description is { Length: > 0 } ? description : null,
             Queue = queue is { Length: > 0 } ? queue : null,
             Kind = kind is { Length: > 0 } ? kind : null,
         };

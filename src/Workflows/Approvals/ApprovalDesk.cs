@@ -95,6 +95,25 @@ public sealed class ApprovalDesk(ApprovalRequestStore store, IDecisionPublisher 
     }
 
     /// <summary>
+    /// A decision <paramref name="person"/> made in a ticket system, recorded as their vote so RequestApproval counts them among the
+    /// distinct approvers. There is no approver-group check: the ticket system decided who may approve there. The requester never counts.
+    /// </summary>
+    public async Task<DeskResult> VoteFromTicketAsync(Guid requestId, string person, bool approve, string? reason, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
+        if (stored is null) return new DeskResult(DeskOutcome.NotFound, $"there is no request {requestId}");
+        if (string.Equals(stored.Request.Requester, person, StringComparison.OrdinalIgnoreCase))
+        {
+            return new DeskResult(DeskOutcome.Forbidden, $"{person} made request {requestId} and can't decide it", stored);
+        }
+        if (!stored.IsPending) return new DeskResult(DeskOutcome.AlreadyDecided, $"request {requestId} is already {stored.Status.ToName()}", stored);
+        var votedAt = workflows?.Time.GetUtcNow() ?? default;
+        await store.RecordVoteAsync(requestId, person, approve, reason, cancellationToken).ConfigureAwait(false);
+        if (workflows is null) return new DeskResult(DeskOutcome.VoteRecorded, $"{person}'s vote on request {requestId} is recorded", stored);
+        return await ResumeWorkflowAsync(workflows, requestId, votedAt, new Approver(person, []), approve, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Wakes the approval step so it counts the votes. The step counts in memory and saves afterwards, so a vote stored in
     /// between finds no open wait (the instance isn't saved yet) or one that run is about to use up. So this tries again until
     /// a resume ran, the request is decided, or a save after this vote shows the step isn't waiting for votes (it counts this

@@ -22,6 +22,8 @@ public sealed record TicketRequest
     public string? Queue { get; init; }
     /// <summary>Jira: the issue type. ServiceNow: the change type (normal, standard, emergency).</summary>
     public string? Kind { get; init; }
+    /// <summary>What the workflow itself wrote for the ticket body (the step's Description input); null when it wrote nothing.</summary>
+    public string? Notes { get; init; }
     /// <summary>Where approvers decide the request in TicketGate, for the ticket's body.</summary>
     public string? ApprovalLink { get; init; }
 }
