@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using TicketGate.Proxy.Configuration;
 using TicketGate.Proxy.Demo;
 using TicketGate.Proxy.Hosting;
 using TicketGate.Proxy.Hosting.LocalPostgres;
@@ -16,17 +17,29 @@ internal static class DemoCommand
         var pgPort = new Option<int>("--pg-port") { Description = "The PostgreSQL listener's port", DefaultValueFactory = _ => DemoFolder.DefaultPostgresPort };
         var httpPort = new Option<int>("--http-port") { Description = "The HTTP port (API, issuer)", DefaultValueFactory = _ => DemoFolder.DefaultHttpPort };
         var binDir = new Option<string>("--pg-bin-dir") { Description = "Folder with PostgreSQL's initdb, pg_ctl and postgres (found automatically when not given)" };
+        var (kubeServer, kubeCa, kubeToken) = (new Option<string>("--kube-server") { Description = "A real Kubernetes API server to add as cluster demo-k8s (https URL)" },
+            new Option<string>("--kube-ca") { Description = "The CA file of --kube-server's certificate" },
+            new Option<string>("--kube-token-file") { Description = "A service-account token TicketGate uses towards --kube-server (needs impersonate; see README)" });
         var command = new Command("demo", "Run TicketGate with a self-managed local PostgreSQL, the demo `shop` database and a development OIDC issuer")
         {
-            dataDir, pgPort, httpPort, binDir,
+            dataDir, pgPort, httpPort, binDir, kubeServer, kubeCa, kubeToken,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            new DemoFolder(parse.GetValue(dataDir) ?? DemoFolder.DefaultPath()), parse.GetValue(pgPort), parse.GetValue(httpPort), parse.GetValue(binDir),
-            cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var (kubernetes, problem) = DemoKubernetes.From(parse.GetValue(kubeServer), parse.GetValue(kubeCa), parse.GetValue(kubeToken));
+            if (problem is not null)
+            {
+                Console.Error.WriteLine("ticketgate: " + problem);
+                return Task.FromResult(1);
+            }
+            return RunAsync(new DemoFolder(parse.GetValue(dataDir) ?? DemoFolder.DefaultPath()), parse.GetValue(pgPort), parse.GetValue(httpPort),
+                parse.GetValue(binDir), cancellationToken, kubernetes);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoFolder folder, int postgresPort, int httpPort, string? binDirectory, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoFolder folder, int postgresPort, int httpPort, string? binDirectory, CancellationToken cancellationToken,
+        DemoKubernetes? kubernetes = null)
     {
         if (folder.ReadRunningRuntime() is { } running)
         {
@@ -53,7 +66,7 @@ internal static class DemoCommand
             WebApplication app;
             try
             {
-                app = GatewayHost.Build(environment.Options, environment.Issuer);
+                app = GatewayHost.Build(kubernetes?.AddTo(environment.Options, environment.CaCertificate) ?? environment.Options, environment.Issuer);
             }
             catch (DllNotFoundException e)
             {
@@ -74,6 +87,7 @@ internal static class DemoCommand
             try
             {
                 PrintWelcome(environment, folder, postgresPort);
+                if (kubernetes is not null) PrintKubernetes(kubernetes.AddTo(environment.Options, environment.CaCertificate), folder, environment.Issuer.Issuer);
                 await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 Console.WriteLine("Stopping …");
                 await app.StopAsync(CancellationToken.None);
@@ -86,6 +100,19 @@ internal static class DemoCommand
         }
         Console.WriteLine("Stopped; the data folder is kept for the next start.");
         return 0;
+    }
+
+    private static void PrintKubernetes(TicketGateOptions options, DemoFolder folder, string issuer)
+    {
+        var self = Path.GetFullPath(Environment.GetEnvironmentVariable("TICKETGATE_SELF") ?? Environment.ProcessPath ?? "ticketgate");
+        var kubeconfig = DemoKubernetes.WriteKubeconfig(options, folder, self, issuer);
+        Console.WriteLine($"""
+            Kubernetes: cluster {DemoKubernetes.ClusterName} on https://127.0.0.1:{DemoKubernetes.Port} (in front of {options.Kubernetes.Clusters[DemoKubernetes.ClusterName].Server})
+
+              KUBECONFIG={kubeconfig} kubectl get pods          # passes
+              KUBECONFIG={kubeconfig} kubectl delete pod NAME   # held until approved as above
+
+            """);
     }
 
     private static void PrintWelcome(DemoEnvironment environment, DemoFolder folder, int postgresPort)

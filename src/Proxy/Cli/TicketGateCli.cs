@@ -16,6 +16,8 @@ public static class TicketGateCli
             AuditCommand.Create(),
             SessionsCommand.Create(),
             SessionsCommand.CreateReplay(),
+            KubernetesCommands.Kubeconfig(),
+            KubernetesCommands.KubeToken(),
         };
         // Ctrl-C and SIGTERM cancel the command, which then stops gracefully: sessions end, held commands are withdrawn, the
         // demo's PostgreSQL stops. That can take longer than System.CommandLine's default 2 s on a busy machine, after which

@@ -46,6 +46,7 @@ public static partial class ConfigurationLoader
         var workflows = ReadWorkflows(root.Section("workflows"), connections);
         var maskingKey = root.Secret("masking_key");
         var recording = ReadRecording(root.Section("recording"));
+        var kubernetes = ReadKubernetes(root.Section("kubernetes"));
         var tickets = ReadTickets(root.Section("tickets"));
         var studio = ReadStudio(root.Section("studio"));
         CheckMaskingKey(root, connections, maskingKey);
@@ -65,6 +66,7 @@ public static partial class ConfigurationLoader
             Workflows = workflows,
             MaskingKey = maskingKey,
             Recording = recording,
+            Kubernetes = kubernetes,
             Tickets = tickets,
             Studio = studio,
         };

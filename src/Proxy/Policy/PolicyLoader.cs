@@ -54,6 +54,7 @@ public static partial class PolicyLoader
             }
         }
 
+        var kubernetes = ReadKubernetes(section.Section("kubernetes"));
         var rules = new List<PolicyRuleDefinition>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ruleSection in section.SectionList("rules") ?? [])
@@ -79,6 +80,7 @@ public static partial class PolicyLoader
             Rules = rules,
             DefaultTier = defaultTier ?? RiskTier.Medium,
             SafeFunctions = safeFunctions,
+            Kubernetes = kubernetes,
         };
     }
 
