@@ -16,6 +16,7 @@ public sealed class ConfigurationLoaderTests : IDisposable
         var staging = folder.WriteFile("shop-staging", "staging-s3cret\n");
         Directory.CreateDirectory(Path.Combine(folder.Path, "workflows"));
         folder.WriteFile("masking.key", "a-random-masking-key-of-32-bytes-or-more\n");
+        folder.WriteFile("studio-client-secret", "studio-s3cret\n");
         var yaml = File.ReadAllText(Path.Combine(RepositoryRoot(), "docker", "ticketgate.example.yaml"))
             .Replace("/etc/ticketgate/", folder.Path + "/")
             .Replace("TG_STATE_DB", folder.StateDbVariable)
@@ -32,6 +33,7 @@ public sealed class ConfigurationLoaderTests : IDisposable
         Assert.Equal(("0.0.0.0", 8080), (options.Http.Address, options.Http.Port));
         Assert.Equal("https://ticketgate.example.com", options.Http.PublicUrl);
         Assert.Equal(folder.StateDbVariable, options.StateDatabase.ConnectionStringSecret?.Environment);
+        Assert.Equal(("ticketgate-studio", Path.Combine(folder.Path, "studio-client-secret")), (options.Studio.ClientId, options.Studio.ClientSecret?.File));
 
         var prod = options.Connections["shop-prod"];
         Assert.Equal(("db1.internal", 5432, "shop", "ticketgate", "require"), (prod.Host, prod.Port, prod.Database, prod.User, prod.SslMode));

@@ -103,8 +103,8 @@ public sealed class DevelopmentIssuerTests
         {
             Assert.Equal(JsonValueKind.Array, discovery.RootElement.GetProperty(required).ValueKind);
         }
-        Assert.False(discovery.RootElement.TryGetProperty("authorization_endpoint", out _));
-        Assert.False(discovery.RootElement.TryGetProperty("token_endpoint", out _));
+        Assert.Equal($"{host.BaseUrl}/oidc/authorize", discovery.RootElement.GetProperty("authorization_endpoint").GetString());
+        Assert.Equal($"{host.BaseUrl}/oidc/token", discovery.RootElement.GetProperty("token_endpoint").GetString());
 
         var key = Assert.Single(keys.RootElement.GetProperty("keys").EnumerateArray());
         Assert.Equal(host.Issuer.KeyId, key.GetProperty("kid").GetString());

@@ -46,7 +46,12 @@ public static class SessionsApi
         {
             return Problems.NotFound($"there is no recorded session {sessionId} you may see");
         }
-        var transcript = recorded.Session.Protocol == "ssh" ? TerminalTranscript.Decode(recorded.Events) : TranscriptDecoder.Decode(recorded.Events);
+        var transcript = recorded.Session.Protocol switch
+        {
+            "kubernetes" => Kubernetes.Exec.ExecTranscript.Decode(recorded.Events),
+            "ssh" => TerminalTranscript.Decode(recorded.Events),
+            _ => TranscriptDecoder.Decode(recorded.Events),
+        };
         var requests = transcript.Where(e => e.Kind == "hold" && e.RequestId is not null).Select(e => e.RequestId!.Value).Distinct().ToList();
         return Results.Json(new SessionView(SessionSummaryView.From(recorded.Session), requests, transcript), TicketGateApi.Json);
     }

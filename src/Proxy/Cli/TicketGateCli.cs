@@ -16,6 +16,8 @@ public static class TicketGateCli
             AuditCommand.Create(),
             SessionsCommand.Create(),
             SessionsCommand.CreateReplay(),
+            KubernetesCommands.Kubeconfig(),
+            KubernetesCommands.KubeToken(),
             SshLoginCommand.Create(),
             SshShimCommand.Create(),
         };

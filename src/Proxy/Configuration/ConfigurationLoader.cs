@@ -46,7 +46,9 @@ public static partial class ConfigurationLoader
         var workflows = ReadWorkflows(root.Section("workflows"), connections);
         var maskingKey = root.Secret("masking_key");
         var recording = ReadRecording(root.Section("recording"));
+        var kubernetes = ReadKubernetes(root.Section("kubernetes"));
         var tickets = ReadTickets(root.Section("tickets"));
+        var studio = ReadStudio(root.Section("studio"));
         var ssh = ReadSsh(root.Section("ssh"));
         CheckMaskingKey(root, connections, maskingKey);
         root.RejectUnknownKeys();
@@ -65,7 +67,9 @@ public static partial class ConfigurationLoader
             Workflows = workflows,
             MaskingKey = maskingKey,
             Recording = recording,
+            Kubernetes = kubernetes,
             Tickets = tickets,
+            Studio = studio,
             Ssh = ssh,
         };
     }

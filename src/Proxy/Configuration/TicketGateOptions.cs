@@ -19,8 +19,10 @@ public sealed record TicketGateOptions
     /// <summary>The key of the masking style hash (HMAC-SHA-256); one per deployment, so tokens are stable across sessions.</summary>
     public SecretReference? MaskingKey { get; init; }
     public RecordingOptions Recording { get; init; } = new();
+    public KubernetesOptions Kubernetes { get; init; } = new();
     /// <summary>Jira and ServiceNow connections; null: every ticket step finds its channel unavailable.</summary>
     public TicketOptions? Tickets { get; init; }
+    public StudioOptions Studio { get; init; } = new();
     /// <summary>The SSH path (bastion, CAs, targets); null when the config has no <c>ssh:</c> section.</summary>
     public Ssh.SshOptions? Ssh { get; init; }
 }
@@ -111,6 +113,8 @@ public sealed class PolicyDefinition
     public RiskTier DefaultTier { get; init; } = RiskTier.Medium;
     /// <summary>Functions beyond the built-in list that are safe to call without making a statement opaque.</summary>
     public IReadOnlyList<string> SafeFunctions { get; init; } = [];
+    /// <summary>Rules for Kubernetes API requests (the policy's <c>kubernetes:</c> section); null: the built-in ones.</summary>
+    public KubernetesPolicyDefinition? Kubernetes { get; init; }
     /// <summary>Rules for commands run through the SSH bastion (the policy's <c>ssh:</c> section).</summary>
     public Policy.SshPolicyDefinition Ssh { get; init; } = Policy.SshPolicyDefinition.Empty;
 }

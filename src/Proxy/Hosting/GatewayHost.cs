@@ -54,6 +54,7 @@ public static partial class GatewayHost
             kestrel.Limits.MaxRequestBufferSize = options.Postgres.MaxMessageBytes + 64L * 1024;
             kestrel.Listen(Endpoint(options.Http.Address, options.Http.Port), listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
             kestrel.Listen(Endpoint(options.Postgres.Address, options.Postgres.Port), listen => listen.UseConnectionHandler<PostgresGateway>());
+            ListenKubernetes(kestrel, options);
         });
 
         AddSsh(builder, options);
@@ -77,6 +78,8 @@ public static partial class GatewayHost
         services.AddSingleton<PostgresDecisionChannel>();
         services.AddSingleton<IDecisionPublisher>(sp => sp.GetRequiredService<PostgresDecisionChannel>());
         AddWorkflows(services, options);
+        AddKubernetes(services, options);
+        AddStudio(services, options);
         services.AddSingleton<IApprovalGate>(sp => new WorkflowApprovalGate(
             sp.GetRequiredService<ApprovalRequestStore>(), sp.GetRequiredService<DecisionSignals>(), sp.GetRequiredService<IDecisionPublisher>(),
             sp.GetRequiredService<WorkflowRunner>(), options.Workflows.Approvals, id => RequestLinks.Page(options, id),
@@ -114,9 +117,11 @@ public static partial class GatewayHost
         configureServices?.Invoke(services);
 
         var app = builder.Build();
-        if (issuer is not null) app.MapDevelopmentIssuer(issuer);
+        MapKubernetes(app, options);
+        if (issuer is not null) app.MapDevelopmentIssuer(issuer, options.Oidc.Audience);
         app.MapTicketGateApi();
         MapTickets(app);
+        MapStudio(app, options);
         MapSsh(app, options);
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {

@@ -9,6 +9,7 @@ public static class DemoDirectory
     public const string AgentsGroup = "agents";
     public const string DbaGroup = "dba";
     public const string ChangeManagersGroup = "change-managers";
+    public const string AdminsGroup = "ticketgate-admins";
 
     /// <summary>Name → groups. Names are what <c>--as</c> accepts; they become the token's subject.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Members { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
@@ -17,6 +18,8 @@ public static class DemoDirectory
         ["alice"] = [DbaGroup],
         ["bob"] = [DbaGroup],
         ["carol"] = [ChangeManagersGroup],
+        // Designs the approval workflows in the Studio (http.admin_groups defaults to ticketgate-admins).
+        ["dana"] = [AdminsGroup],
     };
 
     public static bool TryGetGroups(string name, [NotNullWhen(true)] out IReadOnlyList<string>? groups) =>

@@ -131,9 +131,17 @@ public sealed class DevelopmentIssuer : IDisposable
             json.WriteStartObject();
             json.WriteString("issuer", Issuer);
             json.WriteString("jwks_uri", JwksUri);
-            // Required by OpenID Connect Discovery; tokens come straight from TicketGate's demo, not from an OAuth flow.
+            // Browser sign-in (the Studio) is an authorization-code flow with PKCE; the CLI mints tokens directly.
+            json.WriteString("authorization_endpoint", Issuer + "/authorize");
+            json.WriteString("token_endpoint", Issuer + "/token");
             json.WriteStartArray("response_types_supported");
-            json.WriteStringValue("token");
+            json.WriteStringValue("code");
+            json.WriteEndArray();
+            json.WriteStartArray("grant_types_supported");
+            json.WriteStringValue("authorization_code");
+            json.WriteEndArray();
+            json.WriteStartArray("code_challenge_methods_supported");
+            json.WriteStringValue("S256");
             json.WriteEndArray();
             json.WriteStartArray("subject_types_supported");
             json.WriteStringValue("public");
@@ -144,7 +152,7 @@ public sealed class DevelopmentIssuer : IDisposable
             json.WriteStartArray("claims_supported");
             foreach (var claim in (ReadOnlySpan<string>)["sub", "groups", "aud", "iss", "iat", "nbf", "exp", "jti", "ver"]) json.WriteStringValue(claim);
             json.WriteEndArray();
-            json.WriteString("ticketgate_note", "development issuer for demos: tokens are minted by TicketGate itself; there is no authorization or token endpoint");
+            json.WriteString("ticketgate_note", "development issuer for demos: tokens are minted by TicketGate itself; the sign-in page lists the demo directory's people");
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

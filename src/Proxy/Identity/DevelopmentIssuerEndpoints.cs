@@ -9,8 +9,11 @@ public static class DevelopmentIssuerEndpoints
     // Short, so a validator that caches HTTP responses still sees a rotated key within a minute.
     private const string CacheControl = "public, max-age=60";
 
-    /// <summary>Serves GET {path}/.well-known/openid-configuration and GET {path}/keys, {path} being the issuer URL's path.</summary>
-    public static RouteGroupBuilder MapDevelopmentIssuer(this IEndpointRouteBuilder endpoints, DevelopmentIssuer issuer)
+    /// <summary>
+    /// Serves GET {path}/.well-known/openid-configuration, GET {path}/keys and the browser sign-in ({path}/authorize, {path}/token),
+    /// {path} being the issuer URL's path; signed-in people get access tokens for <paramref name="audience"/>.
+    /// </summary>
+    public static RouteGroupBuilder MapDevelopmentIssuer(this IEndpointRouteBuilder endpoints, DevelopmentIssuer issuer, string audience = "api://ticketgate")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(issuer);
@@ -18,6 +21,7 @@ public static class DevelopmentIssuerEndpoints
         var group = endpoints.MapGroup(issuer.BasePath);
         group.MapGet("/.well-known/openid-configuration", context => WriteJson(context, issuer.DiscoveryDocumentJson));
         group.MapGet("/keys", context => WriteJson(context, issuer.JwksJson));
+        new DevelopmentIssuerSignIn(issuer, audience).Map(group);
         return group;
     }
 

@@ -54,6 +54,7 @@ public static partial class PolicyLoader
             }
         }
 
+        var kubernetes = ReadKubernetes(section.Section("kubernetes"));
         var ssh = ReadSsh(section.Section("ssh"));
         var rules = new List<PolicyRuleDefinition>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -81,6 +82,7 @@ public static partial class PolicyLoader
             Ssh = ssh,
             DefaultTier = defaultTier ?? RiskTier.Medium,
             SafeFunctions = safeFunctions,
+            Kubernetes = kubernetes,
         };
     }
 

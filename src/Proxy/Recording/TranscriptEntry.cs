@@ -3,7 +3,8 @@ namespace TicketGate.Proxy.Recording;
 /// <summary>
 /// One line of a session's transcript, decoded from its recording. Kind is query (Text, Parameters), result (Columns, Rows, Tag),
 /// error or notice (Severity, SqlState, Text, Detail, Hint), notification (Text), hold (RequestId, Tier, Rule, Text),
-/// decision (RequestId, Outcome, DecidedBy, Text as the reason), or truncated.
+/// decision (RequestId, Outcome, DecidedBy, Text as the reason), or truncated; for Kubernetes exec sessions stdin, stdout, stderr,
+/// status and resize (Text).
 /// </summary>
 public sealed record TranscriptEntry(long OffsetUs, string Kind)
 {

@@ -57,6 +57,16 @@ public static class TranscriptPrinter
                 if (entry.Detail is { } detail) text.Append("DETAIL:  ").AppendLine(detail);
                 if (entry.Hint is { } hint) text.Append("HINT:  ").AppendLine(hint);
                 break;
+            case "stdin":
+                text.Append(at).Append(session.Connection).Append("$ ").Append(entry.Text);
+                if (entry.Text?.EndsWith('\n') != true) text.AppendLine();
+                break;
+            case "stdout" or "stderr":
+                text.Append(entry.Text);
+                break;
+            case "status" or "resize":
+                text.Append(at).Append("-- ").Append(entry.Kind).Append(": ").AppendLine(entry.Text);
+                break;
             case "notification":
                 text.Append(at).Append("Asynchronous notification ").AppendLine(entry.Text);
                 break;

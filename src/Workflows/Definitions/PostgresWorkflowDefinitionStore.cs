@@ -161,6 +161,67 @@ public sealed class PostgresWorkflowDefinitionStore(NpgsqlDataSource dataSource,
         return result;
     }
 
+    /// <summary>Every version of every definition (the Studio's lists filter, sort and page them; definitions are few).</summary>
+    public async Task<IReadOnlyList<StoredWorkflowDefinition>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM ticketgate.workflow_definitions ORDER BY definition_id, version");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<StoredWorkflowDefinition>();
+        while (await reader.ReadAsync(cancellationToken)) result.Add(Read(reader));
+        return result;
+    }
+
+    /// <summary>Removes every version of a definition (§5 rule 6); returns how many versions went.</summary>
+    public Task<int> DeleteDefinitionAsync(string definitionId, CancellationToken cancellationToken) =>
+        InLockAsync(definitionId, (connection, transaction) =>
+            ExecuteAsync(connection, transaction, "DELETE FROM ticketgate.workflow_definitions WHERE definition_id = @id", definitionId, cancellationToken),
+            cancellationToken);
+
+    /// <summary>
+    /// Removes one version unless it is the latest or the published one (those are removed with the definition); returns
+    /// false when there was no such removable version.
+    /// </summary>
+    public async Task<bool> DeleteVersionAsync(string versionId, CancellationToken cancellationToken)
+    {
+        if (await FindVersionAsync(versionId, cancellationToken) is not { } stored) return false;
+        return await InLockAsync(stored.Definition.DefinitionId!, async (connection, transaction) =>
+            await ExecuteAsync(connection, transaction,
+                "DELETE FROM ticketgate.workflow_definitions WHERE id = @id AND NOT is_latest AND NOT is_published", versionId, cancellationToken) > 0,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies version <paramref name="version"/> into a new unpublished latest version (§5 rule 5); a draft on top is replaced.
+    /// Null when the definition has no such version.
+    /// </summary>
+    public Task<StoredWorkflowDefinition?> RevertAsync(string definitionId, int version, CancellationToken cancellationToken) =>
+        InLockAsync(definitionId, async (connection, transaction) =>
+        {
+            await using var find = new NpgsqlCommand(
+                $"SELECT {Columns} FROM ticketgate.workflow_definitions WHERE definition_id = @id AND version = @version", connection, transaction);
+            find.Parameters.AddWithValue("id", definitionId);
+            find.Parameters.AddWithValue("version", version);
+            StoredWorkflowDefinition? source;
+            await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
+            {
+                source = await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            }
+            if (source is null) return null;
+            // The draft on top, if any, is what the revert replaces; a published latest stays published.
+            await ExecuteAsync(connection, transaction,
+                "DELETE FROM ticketgate.workflow_definitions WHERE definition_id = @id AND is_latest AND NOT is_published", definitionId, cancellationToken);
+            await ExecuteAsync(connection, transaction,
+                "UPDATE ticketgate.workflow_definitions SET is_latest = false WHERE definition_id = @id AND is_latest", definitionId, cancellationToken);
+            var definition = WorkflowJson.Clone(source.Definition);
+            definition.Id = WorkflowIds.New();
+            definition.Version = await NextVersionAsync(connection, transaction, definitionId, cancellationToken);
+            definition.CreatedAt = clock.GetUtcNow();
+            definition.IsLatest = true;
+            definition.IsPublished = false;
+            return (StoredWorkflowDefinition?)await InsertAsync(connection, transaction, definition, null, cancellationToken);
+        }, cancellationToken);
+
     private async Task<StoredWorkflowDefinition?> FindAsync(string where, string key, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using Npgsql;
 using TicketGate.Tests.Fixtures;
+using TicketGate.Workflows.Approvals;
 
 namespace TicketGate.Tests.Postgres.Startup;
 
@@ -55,6 +56,8 @@ public sealed class ShutdownTests(PostgresClusterFixture postgres)
         await client.SendAsync(RawPostgresClient.Query("DELETE FROM items WHERE id = 1"));
         var notice = await client.ReadUntilAsync('N');
         Assert.Contains("held for approval", notice!.Text, StringComparison.Ordinal);
+        var requestId = (await gateway.WaitForPendingAsync()).Request.Id;
+        await using var state = NpgsqlDataSource.Create(gateway.Options.StateDatabase.ReadConnectionString());
 
         var stopping = gateway.DisposeAsync().AsTask();
 
@@ -63,6 +66,8 @@ public sealed class ShutdownTests(PostgresClusterFixture postgres)
         Assert.Equal("57P01", fatal.SqlState);
         Assert.True(await client.IsClosedAsync());
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+        var withdrawn = await new ApprovalRequestStore(state, "test").GetAsync(requestId);
+        Assert.Equal((ApprovalStatus.Withdrawn, "TicketGate ended the session while the command was held"), (withdrawn!.Status, withdrawn.Reason));
     }
 
     [Fact]

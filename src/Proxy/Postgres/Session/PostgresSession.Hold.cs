@@ -81,8 +81,17 @@ internal sealed partial class PostgresSession
             {
                 HoldEnd.Decided => await pending.Decision.ConfigureAwait(false),
                 HoldEnd.Cancelled => await pending.WithdrawAsync("the client cancelled the statement").ConfigureAwait(false),
+                HoldEnd.SessionEnding => await pending.WithdrawAsync("TicketGate ended the session while the command was held").ConfigureAwait(false),
                 _ => await pending.WithdrawAsync("the client disconnected").ConfigureAwait(false),
             };
+            if (outcome == HoldEnd.SessionEnding)
+            {
+                Record(held, AuditDecision.Withdrawn, request.Id, decision.DecidedBy, Stopwatch.GetElapsedTime(heldAt));
+                _recording?.Decision(request.Id, AuditDecision.Withdrawn.ToName(), decision.DecidedBy, decision.Reason);
+                Log.HoldEnded(_logger, Id, request.Id, "withdrawn: session ending");
+                // Not a client that left: the session's end tells it why (57P01 at shutdown).
+                throw new OperationCanceledException(_stopping.Token);
+            }
             if (outcome == HoldEnd.ClientGone)
             {
                 Record(held, AuditDecision.Withdrawn, request.Id, decision.DecidedBy, Stopwatch.GetElapsedTime(heldAt));
@@ -138,6 +147,8 @@ internal sealed partial class PostgresSession
         Decided,
         Cancelled,
         ClientGone,
+        /// <summary>TicketGate is stopping (or the upstream went away): the client is still there and is told why.</summary>
+        SessionEnding,
     }
 
     /// <summary>Waits for the decision while watching the client: it may cancel (CancelRequest) or go away.</summary>
@@ -161,7 +172,7 @@ internal sealed partial class PostgresSession
                 }
                 catch (OperationCanceledException)
                 {
-                    return HoldEnd.ClientGone;
+                    return _stopping.IsCancellationRequested ? HoldEnd.SessionEnding : HoldEnd.ClientGone;
                 }
                 return first == decision ? HoldEnd.Decided : HoldEnd.Cancelled;
             }
@@ -173,7 +184,7 @@ internal sealed partial class PostgresSession
             }
             catch (OperationCanceledException)
             {
-                return HoldEnd.ClientGone;
+                return _stopping.IsCancellationRequested ? HoldEnd.SessionEnding : HoldEnd.ClientGone;
             }
             // Pipelined messages stay unconsumed for after the decision; only the end of the stream matters now.
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
