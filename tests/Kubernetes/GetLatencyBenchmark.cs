@@ -41,7 +41,7 @@ public sealed class GetLatencyBenchmark(PostgresClusterFixture postgres)
         Assert.Equal(requests * 2, gatewayTimes.Count + gatewayAgain.Count);
     }
 
-    private static HttpClient Client(Uri baseUrl, string caFile, string token)
+    internal static HttpClient Client(Uri baseUrl, string caFile, string token)
     {
         var trust = new X509Certificate2Collection();
         trust.ImportFromPemFile(caFile);

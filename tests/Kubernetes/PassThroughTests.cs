@@ -40,4 +40,33 @@ public sealed class PassThroughTests(PostgresClusterFixture postgres)
         Assert.Equal("k8s-reads", audit.Entry.Rule);
         Assert.Equal("200", audit.Entry.CommandTag);
     }
+    [Fact]
+    public async Task An_agent_in_several_groups_is_impersonated_with_one_header_line_per_group_and_cannot_add_groups_of_its_own()
+    {
+        await using var path = await KubernetesPath.StartAsync(postgres);
+        path.ApiServer.SeedPod("default", "web-0");
+        var several = await path.WriteKubeconfigAsync("several", ["--sub=agent-7", "--groups=agents,sre-oncall"]);
+
+        var pods = await path.KubectlAsync(["get", "pods"], several);
+        // The same agent's own attempt to smuggle a group through the placeholder names TicketGate uses upstream.
+        using var client = GetLatencyBenchmark.Client(new Uri(path.ClusterDefinition.AgentUrl), path.ClusterDefinition.CertificateAuthorityFile!,
+            path.Gateway.Token(groups: ["agents", "sre-oncall"]));
+        using var smuggling = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/default/pods/web-0");
+        smuggling.Headers.TryAddWithoutValidation("Tg-Imp-Group-0002", "system:masters");
+        smuggling.Headers.TryAddWithoutValidation("Tg-Imp-Group-0000", "system:masters");
+        using var response = await client.SendAsync(smuggling);
+
+        Assert.True(pods.ExitCode == 0, pods.CombinedOutput);
+        Assert.Contains("web-0", pods.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var calls = path.ApiServer.Calls.Where(c => c.PathAndQuery.StartsWith("/api/v1/namespaces/default/pods", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, calls.Count);
+        // Kubernetes reads one group per Impersonate-Group line: "agents, sre-oncall" on one line would be one group of that name.
+        Assert.All(calls, c =>
+        {
+            Assert.Equal("agent-7", c.ImpersonateUser);
+            Assert.Equal(["agents", "sre-oncall"], c.ImpersonateGroups);
+            Assert.False(c.CarriedOtherImpersonation);
+        });
+    }
 }

@@ -25,6 +25,9 @@ internal sealed partial class KubernetesGateway
     {
         // Watches and `logs -f` can be quiet for a long time; the API server ends them, not TicketGate.
         ActivityTimeout = TimeSpan.FromHours(24),
+        // HTTP/1.1 upstream, where each impersonated group gets its own header line (ImpersonationHeaderLines).
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
     };
 
     private readonly ITokenValidator _tokens;

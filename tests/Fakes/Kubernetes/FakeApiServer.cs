@@ -76,8 +76,9 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     {
         var request = context.Request;
         var headers = request.Headers;
-        var otherImpersonation = headers.Keys.Any(k => k.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase)
-            && !k.Equals("Impersonate-User", StringComparison.OrdinalIgnoreCase) && !k.Equals("Impersonate-Group", StringComparison.OrdinalIgnoreCase));
+        var otherImpersonation = headers.Keys.Any(k => (k.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase)
+            && !k.Equals("Impersonate-User", StringComparison.OrdinalIgnoreCase) && !k.Equals("Impersonate-Group", StringComparison.OrdinalIgnoreCase))
+            || k.StartsWith("Tg-Imp-Group-", StringComparison.OrdinalIgnoreCase));
         _calls.Enqueue(new ApiServerCall(request.Method, $"{request.Path}{request.QueryString}", headers.Authorization.FirstOrDefault(),
             headers["Impersonate-User"].FirstOrDefault(), [.. headers["Impersonate-Group"].Select(g => g ?? "")], otherImpersonation));
 

@@ -8,7 +8,7 @@ using TicketGate.Proxy.Identity;
 namespace TicketGate.Proxy.Kubernetes.Upstream;
 
 /// <summary>
-/// TicketGate's side of one real API server: one connection pool (HTTP/2 where the server offers it), the server's CA, and
+/// TicketGate's side of one real API server: one connection pool (HTTP/1.1, see <see cref="ImpersonationHeaderLines"/>), the server's CA, and
 /// the headers every forwarded request carries: TicketGate's own service-account token and the agent's identity as
 /// Impersonate-User / Impersonate-Group. The token is read from its secret on each request, so a rotated projected token is picked up.
 /// </summary>
@@ -33,6 +33,10 @@ internal sealed class ApiServerClient : IDisposable
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = ValidateServer },
+            // One Impersonate-Group line per group (the client would join them into one).
+            PlaintextStreamFilter = static (context, _) => ValueTask.FromResult<Stream>(context.NegotiatedHttpVersion == HttpVersion.Version11
+                ? new ImpersonationHeaderLines.RenamingStream(context.PlaintextStream)
+                : context.PlaintextStream),
         };
         Invoker = new HttpMessageInvoker(Handler, disposeHandler: false);
     }
@@ -45,15 +49,15 @@ internal sealed class ApiServerClient : IDisposable
     /// <summary>Header names an agent may not send upstream: its own credentials and any impersonation of its own.</summary>
     public static bool IsCallerCredential(string name) =>
         name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
-        || name.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase);
+        || name.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith(ImpersonationHeaderLines.PlaceholderPrefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Sets TicketGate's credentials and the agent's identity on an upstream request.</summary>
     public void Authorize(System.Net.Http.Headers.HttpRequestHeaders headers, AgentIdentity identity)
     {
         headers.TryAddWithoutValidation("Authorization", "Bearer " + Cluster.Token.Read());
         headers.TryAddWithoutValidation("Impersonate-User", identity.Subject);
-        // HttpClient writes repeated values on one line, comma-joined; see the README's note on agents in several groups.
-        foreach (var group in identity.Groups) headers.TryAddWithoutValidation("Impersonate-Group", group);
+        for (var i = 0; i < identity.Groups.Count; i++) headers.TryAddWithoutValidation(ImpersonationHeaderLines.Placeholder(i), identity.Groups[i]);
     }
 
     /// <summary>Opens the upstream half of an exec/attach/port-forward WebSocket with the agent's subprotocols.</summary>
@@ -68,7 +72,7 @@ internal sealed class ApiServerClient : IDisposable
         foreach (var protocol in subProtocols) socket.Options.AddSubProtocol(protocol);
         socket.Options.SetRequestHeader("Authorization", "Bearer " + Cluster.Token.Read());
         socket.Options.SetRequestHeader("Impersonate-User", identity.Subject);
-        if (identity.Groups.Count > 0) socket.Options.SetRequestHeader("Impersonate-Group", string.Join(", ", identity.Groups));
+        for (var i = 0; i < identity.Groups.Count; i++) socket.Options.SetRequestHeader(ImpersonationHeaderLines.Placeholder(i), identity.Groups[i]);
         try
         {
             await socket.ConnectAsync(target, Invoker, cancellationToken).ConfigureAwait(false);
