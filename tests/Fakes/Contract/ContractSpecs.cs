@@ -4,12 +4,12 @@ using System.Text.Json.Nodes;
 namespace TicketGate.Tests.Fakes.Contract;
 
 /// <summary>
-/// The stored vendor API descriptions in ../shared/contracts/tickets (relative to the repository root), and the check every fake
+/// The stored vendor API descriptions in tests/Contracts/tickets (copies of the shared contracts, see its README), and the check every fake
 /// response goes through: the path and method exist, the status is declared, and the JSON body fits the declared schema.
 /// </summary>
 public sealed class ContractSpecs
 {
-    public const string RelativeFolder = "../shared/contracts/tickets";
+    public const string RelativeFolder = "tests/Contracts/tickets";
 
     private static readonly Lazy<ContractSpecs> Loaded = new(() => new ContractSpecs(LocateFolder()));
 
@@ -47,7 +47,7 @@ public sealed class ContractSpecs
             if (Directory.Exists(Path.Combine(folder, "specs"))) return folder;
             throw new InvalidOperationException(
                 $"The ticket API descriptions are missing: expected {Path.Combine(folder, "specs")} ({RelativeFolder}/specs from the " +
-                $"repository root {dir.FullName}). Check out the shared contracts beside the clone (CI puts shared/ next to it).");
+                $"repository root {dir.FullName}).");
         }
         throw new InvalidOperationException($"No TicketGate.sln above {AppContext.BaseDirectory}; run the tests from the repository.");
     }
