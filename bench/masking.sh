@@ -19,69 +19,20 @@ ROWS="${ROWS:-10000}"
 RECORDING="${RECORDING:-on}"
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-die_log() { printf 'bench: %s; the end of %s:\n' "$2" "$1" >&2; tail -n 20 "$1" >&2 2>/dev/null; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || die "run as root: the cluster runs as the postgres OS user (sudo bench/masking.sh)"
-command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is needed to build TicketGate"
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-
-work="$(mktemp -d /tmp/ticketgate-masking-bench.XXXXXX)"
-chmod 755 "$work"
-chown postgres:postgres "$work"
-ticketgate_pid="" cluster_started=""
-cleanup() {
-  trap - EXIT INT TERM
-  set +e
-  [ -n "$ticketgate_pid" ] && kill "$ticketgate_pid" 2>/dev/null && wait "$ticketgate_pid" 2>/dev/null
-  [ -n "$cluster_started" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'say "interrupted; cleaning up"; exit 130' INT TERM
-
-free_port() {
-  local p="$1"
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-wait_for_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || die_log "$3" "TicketGate exited during start-up"
-    sleep 0.1
-  done
-  die "TicketGate did not start listening on port $1"
-}
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
+bench_world ticketgate-masking-bench
 
 pg_port="$(free_port 26432)"
 gate_port="$(free_port $((pg_port + 1)))"
 http_port="$(free_port $((gate_port + 1)))"
 password="bench-$(openssl rand -hex 12)"
 
-say "building TicketGate (Release) …"
-"$repo/ticketgate" --help >/dev/null 2>"$work/build.log" || die_log "$work/build.log" "the build failed"
-
-say "initdb in $work/pg (port $pg_port)"
-printf '%s\n' "$password" >"$work/pwfile"
-chown postgres:postgres "$work/pwfile"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-  --pwfile="$work/pwfile" -E UTF8 --locale=C >"$work/initdb.log" 2>&1 || die_log "$work/initdb.log" "initdb failed"
-cat >>"$work/pg/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $pg_port
-unix_socket_directories = '$work'
+bench_build
+bench_cluster "$pg_port" "$password" <<CONF
 max_connections = 100
 shared_buffers = 128MB
-fsync = off
-synchronous_commit = off
 CONF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/postgres.log" -w start >/dev/null || die_log "$work/postgres.log" "PostgreSQL did not start"
-cluster_started=1
-psql_admin() { runuser -u postgres -- "$PGBIN/psql" -h "$work" -p "$pg_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql_admin -d postgres -c "CREATE ROLE bench LOGIN PASSWORD '$password'" \
-  -c "CREATE DATABASE bench OWNER bench" -c "CREATE DATABASE ticketgate OWNER bench"
 # The demo shop's customers, in its shapes: Luhn-valid test card numbers, SSN-shaped national ids, +1 phone numbers.
 PGPASSWORD="$password" "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U bench bench <<SQL
 CREATE TABLE customers (
@@ -142,7 +93,7 @@ token="$("$repo/ticketgate" token --sub bench-agent --groups agents --ttl 3h --d
   --issuer "http://127.0.0.1:$http_port/oidc" --audience bench)"
 "$repo/ticketgate" serve --config "$work/ticketgate.yaml" >"$work/ticketgate.log" 2>&1 &
 ticketgate_pid=$!
-wait_for_port "$gate_port" "$ticketgate_pid" "$work/ticketgate.log"
+wait_for_port "$gate_port" TicketGate "$ticketgate_pid" "$work/ticketgate.log"
 
 conninfo() { echo "host=127.0.0.1 port=$gate_port dbname=$1 user=bench-agent sslmode=disable"; }
 for c in plain masked; do

@@ -23,10 +23,8 @@ CONNECT_CLIENTS="${CONNECT_CLIENTS:-8}"
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-# Fails showing the end of a log, since the cleanup removes it.
-die_log() { printf 'bench: %s; the end of %s:\n' "$2" "$1" >&2; tail -n 20 "$1" >&2 2>/dev/null; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root: the cluster and pgbouncer run as the postgres OS user (sudo bench/run.sh)"
 
@@ -39,42 +37,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is needed to build TicketGate"
 command -v openssl >/dev/null || die "openssl is needed to make the TLS certificate"
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 systemctl stop pgbouncer >/dev/null 2>&1 || true   # the package's own instance would only take CPU
 
 # --- the throwaway world, and its removal ---------------------------------------------------------------------------
-work="$(mktemp -d /tmp/ticketgate-bench.XXXXXX)"
-chmod 755 "$work"
-chown postgres:postgres "$work"
-pgbouncer_pid="" ticketgate_pid="" cluster_started=""
-cleanup() {
-  trap - EXIT INT TERM
-  set +e
-  [ -n "$ticketgate_pid" ] && kill "$ticketgate_pid" 2>/dev/null && wait "$ticketgate_pid" 2>/dev/null
+bench_world ticketgate-bench
+pgbouncer_pid=""
+cleanup_more() {
   [ -f "$work/pgbouncer.pid" ] && kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null
   [ -n "$pgbouncer_pid" ] && wait "$pgbouncer_pid" 2>/dev/null
-  [ -n "$cluster_started" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'say "interrupted; cleaning up"; exit 130' INT TERM
-
-# A free loopback port at or after $1.
-free_port() {
-  local p="$1"
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-wait_for_port() {
-  local port="$1" what="$2" pid="${3:-}"
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then die_log "$4" "$what exited during start-up"; fi
-    sleep 0.1
-  done
-  die "$what did not start listening on port $port"
 }
 
 pg_port="$(free_port 25432)"
@@ -84,8 +55,7 @@ http_port="$(free_port $((gate_port + 1)))"
 password="bench-$(openssl rand -hex 12)"
 
 # --- build --------------------------------------------------------------------------------------------------------
-say "building TicketGate (Release) …"
-"$repo/ticketgate" --help >/dev/null 2>"$work/build.log" || die_log "$work/build.log" "the build failed"
+bench_build
 
 # --- TLS certificate shared by all three listeners ------------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
@@ -94,29 +64,13 @@ chown postgres:postgres "$work/tls.key" "$work/tls.crt"
 chmod 600 "$work/tls.key"
 
 # --- the cluster -------------------------------------------------------------------------------------------------------
-say "initdb in $work/pg (PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), port $pg_port)"
-printf '%s\n' "$password" >"$work/pwfile"
-chown postgres:postgres "$work/pwfile"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-  --pwfile="$work/pwfile" -E UTF8 --locale=C >"$work/initdb.log" 2>&1 || die_log "$work/initdb.log" "initdb failed"
-cat >>"$work/pg/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $pg_port
-unix_socket_directories = '$work'
+bench_cluster "$pg_port" "$password" <<CONF
 max_connections = 200
 shared_buffers = 256MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 ssl = on
 ssl_cert_file = '$work/tls.crt'
 ssl_key_file = '$work/tls.key'
-EOF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/postgres.log" -w start >/dev/null || die_log "$work/postgres.log" "PostgreSQL did not start"
-cluster_started=1
-psql_admin() { runuser -u postgres -- "$PGBIN/psql" -h "$work" -p "$pg_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql_admin -d postgres -c "CREATE ROLE bench LOGIN PASSWORD '$password'" \
-  -c "CREATE DATABASE bench OWNER bench" -c "CREATE DATABASE ticketgate OWNER bench"
+CONF
 say "pgbench -i -s $SCALE"
 PGPASSWORD="$password" "$PGBIN/pgbench" -i -q -s "$SCALE" -h 127.0.0.1 -p "$pg_port" -U bench bench >"$work/pgbench-init.log" 2>&1 \
   || die_log "$work/pgbench-init.log" "pgbench -i failed"

@@ -13,47 +13,19 @@ DURATION="${DURATION:-10}"
 CLIENTS="${CLIENTS-8 32}"
 LATENCY_COMMANDS="${LATENCY_COMMANDS:-300}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'workflow-bench: %s\n' "$*" >&2; [ -n "${work:-}" ] && tail -n 20 "$work/ticketgate.log" >&2 2>/dev/null; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "run as root: the cluster runs as the postgres OS user"
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-
-work="$(mktemp -d /tmp/ticketgate-wfbench.XXXXXX)"
-chmod 755 "$work"; chown postgres:postgres "$work"
-ticketgate_pid="" cluster_started=""
-cleanup() {
-  trap - EXIT INT TERM; set +e
-  [ -n "$ticketgate_pid" ] && kill "$ticketgate_pid" 2>/dev/null && wait "$ticketgate_pid" 2>/dev/null
-  [ -n "$cluster_started" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() { local p="$1"; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
+bench_world ticketgate-wfbench
+# Failures here come from the running gateway more often than not: show the end of its log.
+die() { printf 'workflow-bench: %s\n' "$*" >&2; tail -n 20 "$work/ticketgate.log" >&2 2>/dev/null; exit 1; }
 pg_port="$(free_port 26432)"; gate_port="$(free_port $((pg_port + 1)))"; http_port="$(free_port $((gate_port + 1)))"
 password="bench-$(openssl rand -hex 12)"
 
-say "building TicketGate (Release) …"
-"$repo/ticketgate" --help >/dev/null 2>"$work/build.log" || die "the build failed"
-
-printf '%s\n' "$password" >"$work/pwfile"; chown postgres:postgres "$work/pwfile"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-  --pwfile="$work/pwfile" -E UTF8 --locale=C >"$work/initdb.log" 2>&1 || die "initdb failed"
-cat >>"$work/pg/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $pg_port
-unix_socket_directories = '$work'
+bench_build
+bench_cluster "$pg_port" "$password" <<CONF
 max_connections = 300
 shared_buffers = 256MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 CONF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/postgres.log" -w start >/dev/null || die "PostgreSQL did not start"
-cluster_started=1
-psql_admin() { runuser -u postgres -- "$PGBIN/psql" -h "$work" -p "$pg_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql_admin -d postgres -c "CREATE ROLE bench LOGIN PASSWORD '$password'" \
-  -c "CREATE DATABASE bench OWNER bench" -c "CREATE DATABASE ticketgate OWNER bench"
 psql_admin -d bench -c "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL); ALTER TABLE items OWNER TO bench"
 
 mkdir -p "$work/workflows"
@@ -101,7 +73,7 @@ agent="$(mint bench-agent agents)"
 approver="$(mint alice dba)"
 "$repo/ticketgate" serve --config "$work/ticketgate.yaml" >"$work/ticketgate.log" 2>&1 &
 ticketgate_pid=$!
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && break; kill -0 "$ticketgate_pid" || die "TicketGate exited"; sleep 0.1; done
+wait_for_port "$http_port" TicketGate "$ticketgate_pid" "$work/ticketgate.log"
 
 # --- (a) throughput ------------------------------------------------------------------------------------------------
 cat >"$work/delete.sql" <<'SQL'

@@ -51,16 +51,16 @@ public static partial class GatewayHost
     }
 
     /// <summary>
-    /// After the schema is migrated: cancels the workflows of requests an earlier run left behind (their sessions are gone)
-    /// and of requests already decided or withdrawn whose instances a dying process could not cancel,
-    /// imports workflows/*.json as published versions when they changed, and re-arms the timers of waiting instances.
+    /// After the schema is migrated and the orphans of an earlier run are withdrawn: cancels the workflows still running for
+    /// requests no longer pending (those orphans, and requests a dying process decided or withdrawn without cancelling their
+    /// instances), imports workflows/*.json as published versions when they changed, and re-arms the timers of waiting instances.
     /// </summary>
-    private static async Task StartWorkflowsAsync(IServiceProvider services, TicketGateOptions options, IReadOnlyList<Guid> orphans,
-        ILogger logger, CancellationToken cancellationToken)
+    private static async Task StartWorkflowsAsync(IServiceProvider services, TicketGateOptions options, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var runner = services.GetRequiredService<WorkflowRunner>();
         var settled = await services.GetRequiredService<ApprovalRequestStore>().ListSettledWithRunningWorkflowsAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var requestId in orphans.Union(settled))
+        foreach (var requestId in settled)
         {
             await runner.CancelAsync(ApprovalWorkflowInput.InstanceIdOf(requestId), cancellationToken).ConfigureAwait(false);
         }

@@ -148,7 +148,7 @@ public static partial class GatewayHost
             if (applied.Count > 0) LogMigrated(logger, string.Join(", ", applied));
             var orphans = await store.WithdrawOrphansAsync("TicketGate restarted while the command was held", cancellationToken).ConfigureAwait(false);
             if (orphans.Count > 0) LogOrphans(logger, orphans.Count);
-            await StartWorkflowsAsync(services, options, orphans, logger, cancellationToken).ConfigureAwait(false);
+            await StartWorkflowsAsync(services, options, logger, cancellationToken).ConfigureAwait(false);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -178,21 +178,8 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         return context.Response.WriteAsync(json);
     }
 
-    private static Task StatusAsync(HttpContext context, int code, string reason, string message, JsonObject? details = null)
-    {
-        var status = new JsonObject
-        {
-            ["kind"] = "Status",
-            ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
-            ["status"] = "Failure",
-            ["message"] = message,
-            ["reason"] = reason,
-            ["code"] = code,
-        };
-        if (details is not null) status["details"] = details;
-        return JsonAsync(context, code, status.ToJsonString());
-    }
+    private static Task StatusAsync(HttpContext context, int code, string reason, string message, JsonObject? details = null) =>
+        JsonAsync(context, code, StatusObject(code, reason, message, details).ToJsonString());
 
     public async ValueTask DisposeAsync()
     {

@@ -81,22 +81,17 @@ internal sealed partial class PostgresSession
             {
                 HoldEnd.Decided => await pending.Decision.ConfigureAwait(false),
                 HoldEnd.Cancelled => await pending.WithdrawAsync("the client cancelled the statement").ConfigureAwait(false),
-                HoldEnd.SessionEnding => await pending.WithdrawAsync("TicketGate ended the session while the command was held").ConfigureAwait(false),
-                _ => await pending.WithdrawAsync("the client disconnected").ConfigureAwait(false),
+                HoldEnd.SessionEnding => await pending.WithdrawAsync(SessionEndedWhileHeld).ConfigureAwait(false),
+                _ => await pending.WithdrawAsync(ClientDisconnected).ConfigureAwait(false),
             };
-            if (outcome == HoldEnd.SessionEnding)
+            if (outcome is HoldEnd.ClientGone or HoldEnd.SessionEnding)
             {
+                var why = outcome == HoldEnd.ClientGone ? ClientDisconnected : SessionEndedWhileHeld;
                 Record(held, AuditDecision.Withdrawn, request.Id, decision.DecidedBy, Stopwatch.GetElapsedTime(heldAt));
-                _recording?.Decision(request.Id, AuditDecision.Withdrawn.ToName(), decision.DecidedBy, decision.Reason);
-                Log.HoldEnded(_logger, Id, request.Id, "withdrawn: session ending");
-                // Not a client that left: the session's end tells it why (57P01 at shutdown).
-                throw new OperationCanceledException(_stopping.Token);
-            }
-            if (outcome == HoldEnd.ClientGone)
-            {
-                Record(held, AuditDecision.Withdrawn, request.Id, decision.DecidedBy, Stopwatch.GetElapsedTime(heldAt));
-                _recording?.Decision(request.Id, AuditDecision.Withdrawn.ToName(), decision.DecidedBy, "the client disconnected");
-                Log.HoldEnded(_logger, Id, request.Id, "withdrawn: client disconnected");
+                _recording?.Decision(request.Id, AuditDecision.Withdrawn.ToName(), decision.DecidedBy, why);
+                Log.HoldEnded(_logger, Id, request.Id, "withdrawn: " + why);
+                // A client still there is told why by the session's end (57P01 at shutdown); one that left needs nothing more.
+                if (outcome == HoldEnd.SessionEnding) throw new OperationCanceledException(_stopping.Token);
                 _stopping.Cancel();
                 return;
             }
@@ -141,6 +136,9 @@ internal sealed partial class PostgresSession
         Log.HoldEnded(_logger, Id, request.Id, decision.Status.ToName());
         await DenyAsync(held, DenialNotice(request.Id, decision)).ConfigureAwait(false);
     }
+
+    private const string ClientDisconnected = "the client disconnected";
+    private const string SessionEndedWhileHeld = "TicketGate ended the session while the command was held";
 
     private enum HoldEnd
     {
